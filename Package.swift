@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+//
+// SSCard: a terminal emulator and APDU engine for China's financial social
+// security card. Layers (bottom never imports upward): bytes (CardAPDU,
+// CardTLV) → inspection (CardInspect) → CLI (sscard). See ../shared/DESIGN.md.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "SSCard",
+    products: [
+        .library(name: "CardAPDU", targets: ["CardAPDU"]),
+        .library(name: "CardTLV", targets: ["CardTLV"]),
+        .library(name: "CardInspect", targets: ["CardInspect"]),
+        .executable(name: "sscard", targets: ["sscard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // Bytes layer: no dependencies, no Foundation.
+        .target(name: "CardAPDU", swiftSettings: swiftSettings),
+        .target(name: "CardTLV", swiftSettings: swiftSettings),
+        // Explains APDUs and TLV for people and for JSON consumers. No Foundation.
+        .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sscard",
+            dependencies: [
+                "CardAPDU", "CardTLV", "CardInspect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "CardAPDUTests",
+            dependencies: ["CardAPDU", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CardTLVTests",
+            dependencies: ["CardTLV", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
+        // Runs the built `sscard` binary the way users do.
+        .testTarget(name: "SSCardCLITests", dependencies: ["sscard"], swiftSettings: swiftSettings),
+    ]
+)

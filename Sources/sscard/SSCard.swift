@@ -1,0 +1,62 @@
+// SSCard — the `sscard` command line (thin: the work lives in the libraries).
+
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exit statuses, everywhere (DESIGN.md "Command line").
+enum ExitStatus {
+    /// A check failed: an expectation, a declined transaction, a wrong PIN.
+    static let checkFailed: Int32 = 1
+    /// Bad input or usage.
+    static let badInput: Int32 = 2
+    /// A transport failure.
+    static let transport: Int32 = 3
+}
+
+struct SSCard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sscard",
+        abstract: "Terminal emulator and APDU engine for China's financial social security card.",
+        discussion: """
+            Exit status: 0 success; 1 a check failed; 2 bad input or usage; 3 a transport failure.
+            """,
+        subcommands: [Decode.self]
+    )
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    let text = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < text.count {
+        let n = text[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        offset += n
+    }
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try SSCard.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = SSCard.exitCode(for: error)
+            // swift-argument-parser uses EX_USAGE (64) for usage errors; the
+            // project's contract is 2 for bad input or usage.
+            if code.rawValue == 64 {
+                printError(SSCard.fullMessage(for: error))
+                Glibc.exit(ExitStatus.badInput)
+            }
+            SSCard.exit(withError: error)
+        }
+    }
+}
