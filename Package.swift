@@ -46,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CardTLVTests",
-            dependencies: ["CardTLV", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["CardTLV", "CardAPDU", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),

@@ -1,0 +1,35 @@
+// swift-tools-version:6.1
+//
+// Speed and allocation benchmarks for SSCard (ordo-one/benchmark). A separate
+// package so that the main build and `make test` do not pay for it.
+// Run with `make bench` (or `swift package benchmark` in this directory).
+
+import PackageDescription
+
+import class Foundation.ProcessInfo
+import struct Foundation.URL
+
+// A path dependency's identity is its folder's name, which differs between
+// checkouts (CI clones into another folder): derive it.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let sscard = root.standardizedFileURL.resolvingSymlinksInPath().lastPathComponent
+
+let package = Package(
+    name: "SSCardBenchmarks",
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Parsing",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CardAPDU", package: sscard),
+                .product(name: "CardTLV", package: sscard),
+            ],
+            path: "Benchmarks/Parsing",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
