@@ -18,6 +18,11 @@ let package = Package(
         .library(name: "CardAPDU", targets: ["CardAPDU"]),
         .library(name: "CardTLV", targets: ["CardTLV"]),
         .library(name: "CardInspect", targets: ["CardInspect"]),
+        .library(name: "CardFileSystem", targets: ["CardFileSystem"]),
+        .library(name: "CardRuntime", targets: ["CardRuntime"]),
+        .library(name: "CardImage", targets: ["CardImage"]),
+        .library(name: "CardTransport", targets: ["CardTransport"]),
+        .library(name: "CardScript", targets: ["CardScript"]),
         .executable(name: "sscard", targets: ["sscard"]),
     ],
     dependencies: [
@@ -28,12 +33,25 @@ let package = Package(
         // Bytes layer: no dependencies, no Foundation.
         .target(name: "CardAPDU", swiftSettings: swiftSettings),
         .target(name: "CardTLV", swiftSettings: swiftSettings),
+        // Card OS layer.
+        .target(name: "CardFileSystem", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
+        .target(
+            name: "CardRuntime", dependencies: ["CardAPDU", "CardTLV", "CardFileSystem"], swiftSettings: swiftSettings),
+        // Profiles, personalization and crash-safe image files (Foundation for JSON and files).
+        .target(
+            name: "CardImage", dependencies: ["CardAPDU", "CardTLV", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
+        // Transport layer: the protocol, the in-memory card, the terminal session.
+        .target(name: "CardTransport", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
+        // Terminal layer: scripts with expected answers, verdicts, JUnit.
+        .target(name: "CardScript", dependencies: ["CardAPDU", "CardTransport"], swiftSettings: swiftSettings),
         // Explains APDUs and TLV for people and for JSON consumers. No Foundation.
         .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "sscard",
             dependencies: [
-                "CardAPDU", "CardTLV", "CardInspect",
+                "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
+                "CardScript",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

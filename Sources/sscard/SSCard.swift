@@ -25,19 +25,8 @@ struct SSCard: ParsableCommand {
         discussion: """
             Exit status: 0 success; 1 a check failed; 2 bad input or usage; 3 a transport failure.
             """,
-        subcommands: [Decode.self]
+        subcommands: [Send.self, Run.self, CardCommand.self, Profiles.self, Decode.self]
     )
-}
-
-/// Writes one line to standard error.
-func printError(_ line: String) {
-    let text = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < text.count {
-        let n = text[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        offset += n
-    }
 }
 
 @main

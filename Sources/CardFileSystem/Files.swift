@@ -1,0 +1,238 @@
+// SSCard — CardFileSystem
+//
+// A value-type file tree stored flat: nodes in an array, each with its parent
+// and children as indices. A node's index is its handle for the runtime's
+// current DF/EF, so navigation and updates are array accesses, and a copy of
+// the whole tree (a test snapshot, the state before a command) is cheap.
+
+public import CardAPDU
+
+/// How the records of a record EF are organised (ISO/IEC 7816-4 §7.3.1).
+public enum RecordStructure: String, Hashable, Sendable, CaseIterable {
+    /// Records of one fixed size.
+    case linearFixed
+    /// Records of any size up to 255 bytes.
+    case linearVariable
+    /// Fixed-size records in a ring; record 1 is the newest.
+    case cyclic
+}
+
+/// A transparent EF's body: a fixed-size byte string.
+public struct TransparentFile: Hashable, Sendable {
+    public var data: [UInt8]
+    public init(data: [UInt8]) { self.data = data }
+    /// The file size, fixed at creation.
+    public var size: Int { data.count }
+}
+
+/// A record EF's body.
+public struct RecordFile: Hashable, Sendable {
+    public var structure: RecordStructure
+    /// For linear fixed and cyclic files: every record's size.
+    public var recordSize: Int?
+    /// How many records the file can hold.
+    public var maxRecords: Int
+    /// Records, record 1 first.
+    public var records: [[UInt8]]
+    /// The record identifier is the record's first byte, its tag (the
+    /// social-security convention, SSC part 3 §5.3.1): records are simple
+    /// TLVs, `tag ‖ length ‖ value`, and UPDATE RECORD checks that shape.
+    public var identifiedByTag: Bool
+
+    public init(
+        structure: RecordStructure, recordSize: Int? = nil, maxRecords: Int, records: [[UInt8]] = [],
+        identifiedByTag: Bool = false
+    ) {
+        self.structure = structure
+        self.recordSize = recordSize
+        self.maxRecords = maxRecords
+        self.records = records
+        self.identifiedByTag = identifiedByTag
+    }
+
+    /// The identifier of a record (its first byte), or `nil` for an empty record.
+    @inlinable
+    public func identifier(ofRecord index: Int) -> UInt8? { records[index].first }
+}
+
+/// An EF's body.
+public enum EFContent: Hashable, Sendable {
+    case transparent(TransparentFile)
+    case records(RecordFile)
+}
+
+/// An elementary file.
+public struct ElementaryFile: Hashable, Sendable {
+    public var fid: FileID?
+    public var sfi: SFI?
+    public var content: EFContent
+    public var access: AccessRules
+    /// READ RECORD/READ BINARY answer `6Cxx` (the exact length) whenever Ne
+    /// differs from what is there, Le `00` included, in every answer mode
+    /// (SSC part 5 §6.10: "READ RECORD 当 Le=00 时，应以 6Cxx 返回可读的实际长度").
+    public var strictLe: Bool
+
+    public init(fid: FileID?, sfi: SFI? = nil, content: EFContent, access: AccessRules, strictLe: Bool = false) {
+        self.fid = fid
+        self.sfi = sfi
+        self.content = content
+        self.access = access
+        self.strictLe = strictLe
+    }
+}
+
+/// How a blocked application answers SELECT.
+public enum BlockedSelectAnswer: String, Hashable, Sendable {
+    /// `9303`, no FCI (social security, SPEC-7 §13.2).
+    case applicationBlocked
+    /// The FCI with `6283` (EMV/PBOC).
+    case fciWithWarning
+}
+
+/// A dedicated file: the MF, a DDF or an ADF.
+public struct DedicatedFile: Hashable, Sendable {
+    public var fid: FileID?
+    /// The DF name (AID for an ADF), 1…16 bytes; selecting by name finds it.
+    public var name: [UInt8]?
+    /// The content of the FCI's proprietary template `A5`.
+    public var fciProprietary: [UInt8]
+    /// A permanently blocked application.
+    public var blocked: Bool
+    public var blockedAnswer: BlockedSelectAnswer
+
+    public init(
+        fid: FileID?, name: [UInt8]? = nil, fciProprietary: [UInt8] = [], blocked: Bool = false,
+        blockedAnswer: BlockedSelectAnswer = .applicationBlocked
+    ) {
+        self.fid = fid
+        self.name = name
+        self.fciProprietary = fciProprietary
+        self.blocked = blocked
+        self.blockedAnswer = blockedAnswer
+    }
+}
+
+/// A DF or an EF.
+public enum FileKind: Hashable, Sendable {
+    case df(DedicatedFile)
+    case ef(ElementaryFile)
+}
+
+/// One file in the tree.
+public struct FileNode: Hashable, Sendable {
+    /// A label for card images and error messages (`ssse`, `ef05`), unique in the tree.
+    public var label: String
+    public var parent: Int?
+    public var children: [Int]
+    public var kind: FileKind
+
+    public var df: DedicatedFile? {
+        if case .df(let d) = kind { return d }
+        return nil
+    }
+    public var ef: ElementaryFile? {
+        if case .ef(let e) = kind { return e }
+        return nil
+    }
+    public var isDF: Bool { df != nil }
+    public var fid: FileID? {
+        switch kind {
+        case .df(let d): d.fid
+        case .ef(let e): e.fid
+        }
+    }
+}
+
+/// A card's file tree. Node 0 is the MF.
+public struct FileSystem: Hashable, Sendable {
+    public private(set) var nodes: [FileNode]
+
+    /// The MF's index.
+    public static let mf = 0
+
+    /// A tree holding only the MF.
+    public init(mf: DedicatedFile = DedicatedFile(fid: .mf), label: String = "mf") {
+        nodes = [FileNode(label: label, parent: nil, children: [], kind: .df(mf))]
+    }
+
+    /// Adds a file under a DF and returns its index.
+    @discardableResult
+    public mutating func add(_ kind: FileKind, label: String, under parent: Int) -> Int {
+        precondition(nodes[parent].isDF, "files are created under DFs")
+        let index = nodes.count
+        nodes.append(FileNode(label: label, parent: parent, children: [], kind: kind))
+        nodes[parent].children.append(index)
+        return index
+    }
+
+    public subscript(index: Int) -> FileNode { nodes[index] }
+
+    /// Replaces an EF's body and rules (the index must name an EF).
+    public mutating func updateEF(_ index: Int, _ body: (inout ElementaryFile) throws(CardStatusError) -> Void)
+        throws(CardStatusError)
+    {
+        guard case .ef(var ef) = nodes[index].kind else { throw .noCurrentEF }
+        // Move the EF out so that its buffers stay uniquely referenced.
+        nodes[index].kind = .df(DedicatedFile(fid: nil))
+        defer { nodes[index].kind = .ef(ef) }
+        try body(&ef)
+    }
+
+    /// Changes a DF's attributes.
+    public mutating func updateDF(_ index: Int, _ body: (inout DedicatedFile) -> Void) {
+        guard case .df(var df) = nodes[index].kind else { return }
+        body(&df)
+        nodes[index].kind = .df(df)
+    }
+
+    /// The node with this label.
+    public func index(ofLabel label: String) -> Int? { nodes.firstIndex { $0.label == label } }
+
+    /// A child of a DF with this FID.
+    public func child(of df: Int, fid: FileID) -> Int? {
+        nodes[df].children.first { nodes[$0].fid == fid }
+    }
+
+    /// An EF directly under a DF with this SFI.
+    public func ef(under df: Int, sfi: UInt8) -> Int? {
+        nodes[df].children.first { nodes[$0].ef?.sfi?.rawValue == sfi }
+    }
+
+    /// DFs whose name starts with `prefix` (right-truncated names match, ISO
+    /// 7816-4 §11.2.2), in tree order.
+    public func dfs(namedWithPrefix prefix: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        func walk(_ i: Int) {
+            if let name = nodes[i].df?.name, name.count >= prefix.count, name.starts(with: prefix) { out.append(i) }
+            for c in nodes[i].children where nodes[c].isDF { walk(c) }
+        }
+        walk(Self.mf)
+        return out
+    }
+
+    /// The application a node belongs to: the nearest DF, itself included,
+    /// that has a name; the MF when there is none.
+    public func application(of index: Int) -> Int {
+        var i: Int? = index
+        while let j = i {
+            if nodes[j].df?.name != nil { return j }
+            i = nodes[j].parent
+        }
+        return Self.mf
+    }
+
+    /// The DF a node is in (itself for a DF).
+    public func dedicatedFile(containing index: Int) -> Int {
+        nodes[index].isDF ? index : nodes[index].parent ?? Self.mf
+    }
+
+    /// Whether `ancestor` is `index` or above it.
+    public func isAncestor(_ ancestor: Int, of index: Int) -> Bool {
+        var i: Int? = index
+        while let j = i {
+            if j == ancestor { return true }
+            i = nodes[j].parent
+        }
+        return false
+    }
+}

@@ -1,0 +1,63 @@
+// SSCard — CardImage
+//
+// The on-disk form of a card: JSON, human-readable, keys sorted, with a
+// schema version. Documents are plain Codable mirrors; `CardImageCodec`
+// turns them into `CardState` and back, naming the field of any bad value.
+
+import Foundation
+
+/// Schema version 1 of a card image.
+struct ImageDocument: Codable {
+    var schemaVersion: Int
+    var profile: String
+    var atr: String
+    var answerMode: String
+    var cardBlocked: Bool?
+    var getResponseWithoutData: String?
+    var mf: FileDocument
+    var pins: [String: PINDocument]
+}
+
+struct FileDocument: Codable {
+    var label: String
+    var type: String
+    var fid: String?
+    // DF
+    var name: String?
+    var fci: String?
+    var blocked: Bool?
+    var blockedAnswer: String?
+    var children: [FileDocument]?
+    // EF
+    var sfi: Int?
+    var structure: String?
+    var recordSize: Int?
+    var maxRecords: Int?
+    var tagRecords: Bool?
+    var strictLe: Bool?
+    var access: [String: String]?
+    var data: String?
+    var records: [String]?
+}
+
+struct PINDocument: Codable {
+    var df: String
+    var reference: String
+    var value: String
+    var format: String?
+    var limit: Int
+    var remaining: Int?
+    var policy: String?
+    var mustChange: Bool?
+    var cardEnforcesChange: Bool?
+    var changeAllowed: Bool?
+    var minLength: Int?
+    var maxLength: Int?
+    var puk: PUKDocument?
+}
+
+struct PUKDocument: Codable {
+    var value: String
+    var limit: Int
+    var remaining: Int?
+}

@@ -1,0 +1,202 @@
+// SSCard — CardRuntime
+//
+// The card operating system: power and ATR, dispatch of INS to handlers
+// (a table, vsmartcard's ins2handler), applets by application, the one place
+// where CardStatusError becomes a status word, Le truncation and the
+// 61xx/6Cxx rules of the T=0 answer mode, and persistence of every state
+// change before the answer leaves.
+
+public import CardAPDU
+public import CardFileSystem
+
+/// An answer before Le handling: data and a status word.
+public struct CardAnswer: Hashable, Sendable {
+    public var data: [UInt8]
+    public var status: StatusWord
+    public init(_ data: [UInt8] = [], _ status: StatusWord = .success) {
+        self.data = data
+        self.status = status
+    }
+    public static let ok = CardAnswer()
+}
+
+/// Saves card state durably; a card image implements it.
+public protocol CardPersistence: AnyObject {
+    /// Writes `state` so that it survives a crash, or throws.
+    func save(_ state: CardState) throws
+}
+
+/// An application's own commands (Java Card's `Applet.process`).
+public protocol Applet: Sendable {
+    /// Handles a command sent while the applet's application is current, or
+    /// returns `nil` to let the card OS handle it.
+    func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer?
+}
+
+/// A virtual card: persistent state, session state and the command set.
+public struct VirtualCard {
+    /// What survives power-off.
+    public private(set) var state: CardState
+    /// What lasts while powered.
+    public var session = SessionState()
+    /// Where state changes are saved before each answer; `nil` keeps them in memory.
+    public var persistence: (any CardPersistence)?
+    /// Applets by application DF (node index).
+    public var applets: [Int: any Applet] = [:]
+    public private(set) var isPowered = false
+
+    public init(state: CardState, persistence: (any CardPersistence)? = nil) {
+        self.state = state
+        self.persistence = persistence
+    }
+
+    // MARK: Power
+
+    /// Powers the card (cold reset) and returns the ATR.
+    public mutating func powerOn() -> [UInt8] {
+        session = SessionState()
+        isPowered = true
+        return state.atr.bytes
+    }
+
+    /// A warm reset: the ATR again, and the session state cleared.
+    public mutating func reset() -> [UInt8] { powerOn() }
+
+    public mutating func powerOff() {
+        session = SessionState()
+        isPowered = false
+    }
+
+    // MARK: Persistence
+
+    /// Changes persistent state and saves it before the answer is returned.
+    /// On a failed save the change is undone and the command answers `6581`.
+    public mutating func commit(_ change: (inout CardState) throws(CardStatusError) -> Void) throws(CardStatusError) {
+        let before = state
+        try change(&state)
+        guard let persistence else { return }
+        do {
+            try persistence.save(state)
+        } catch {
+            state = before
+            throw .memoryFailure
+        }
+    }
+
+    // MARK: Transmit
+
+    /// Processes one command APDU and returns the response APDU bytes.
+    /// Never fails: malformed commands get `6700`, internal faults `6F00`.
+    public mutating func transmit(_ bytes: [UInt8]) -> [UInt8] {
+        if !isPowered { _ = powerOn() }
+        let command: CommandAPDUView
+        do {
+            command = try CommandAPDUView(bytes)
+        } catch {
+            return Self.sw(.wrongLength)
+        }
+        if state.cardBlocked { return Self.sw(.functionNotSupported) }
+        let ins = command.ins
+        if ins != 0xC0 && !session.pending.isEmpty { session.pending = [] }
+        let answer: CardAnswer
+        do {
+            answer = try dispatch(command)
+        } catch {
+            return Self.sw(error.status)
+        }
+        return format(answer, for: command)
+    }
+
+    @inline(__always)
+    static func sw(_ status: StatusWord) -> [UInt8] { [status.sw1, status.sw2] }
+
+    mutating func dispatch(_ command: CommandAPDUView) throws(CardStatusError) -> CardAnswer {
+        let cla = command.cla
+        if cla == 0xFF { throw .claNotSupported }
+        if cla & 0x80 == 0 && cla & 0x03 != 0 { throw CardStatusError(.logicalChannelNotSupported) }
+        if let applet = applets[session.application],
+            let answer = try applet.process(command, card: &self)
+        {
+            return answer
+        }
+        guard let entry = Self.table[Int(command.ins)] else { throw .insNotSupported }
+        guard entry.classes.contains(cla) else { throw .claNotSupported }
+        return try entry.handler(&self, command)
+    }
+
+    /// Le handling, in one place for every command.
+    mutating func format(_ answer: CardAnswer, for command: CommandAPDUView) -> [UInt8] {
+        var data = answer.data
+        var status = answer.status
+        if !data.isEmpty {
+            switch state.answerMode {
+            case .direct:
+                if let ne = command.ne, data.count > ne { data.removeSubrange(ne...) }
+            case .t0:
+                if command.apduCase == .case2Short || command.apduCase == .case2Extended {
+                    let ne = command.ne ?? 256
+                    if ne != data.count && command.ins != 0xC0 {
+                        return Self.sw(.wrongLe(exact: min(data.count, 256)))
+                    }
+                } else {
+                    // Case 1, 3 or 4 with an answer: keep it for GET RESPONSE.
+                    session.pending = data
+                    session.pendingStatus = status
+                    return Self.sw(.bytesAvailable(data.count))
+                }
+            }
+        }
+        data.append(status.sw1)
+        data.append(status.sw2)
+        status = .success
+        return data
+    }
+
+    // MARK: Dispatch table
+
+    typealias Handler = @Sendable (inout VirtualCard, CommandAPDUView) throws(CardStatusError) -> CardAnswer
+
+    struct Entry: Sendable {
+        var classes: Set<UInt8>
+        var handler: Handler
+    }
+
+    /// INS → handler, for the interindustry commands of the card OS.
+    static let table: [Entry?] = {
+        var t = [Entry?](repeating: nil, count: 256)
+        let iso: Set<UInt8> = [0x00]
+        t[0xA4] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.select(c) }
+        t[0xB0] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.readBinary(c) }
+        t[0xD6] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.updateBinary(c) }
+        t[0xB2] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.readRecord(c) }
+        t[0xDC] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.updateRecord(c) }
+        t[0xE2] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.appendRecord(c) }
+        t[0x20] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.verify(c) }
+        t[0x24] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.changeReferenceData(c) }
+        t[0x2C] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.resetRetryCounter(c) }
+        t[0x84] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.getChallenge(c) }
+        t[0xC0] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.getResponse(c) }
+        return t
+    }()
+
+    // MARK: GET RESPONSE
+
+    mutating func getResponse(_ c: CommandAPDUView) throws(CardStatusError) -> CardAnswer {
+        guard c.p1 == 0, c.p2 == 0 else { throw .incorrectP1P2 }
+        guard c.nc == 0 else { throw .wrongLength }
+        guard !session.pending.isEmpty else { throw CardStatusError(state.getResponseWithoutData) }
+        let ne = c.ne ?? 256
+        let remaining = session.pending.count
+        if ne > remaining || (c.ne == nil && remaining > 256) {
+            throw CardStatusError(.wrongLe(exact: min(remaining, 256)))
+        }
+        if ne < remaining {
+            let part = Array(session.pending[..<ne])
+            session.pending.removeSubrange(..<ne)
+            return CardAnswer(part, .bytesAvailable(session.pending.count))
+        }
+        let all = session.pending
+        session.pending = []
+        return CardAnswer(all, session.pendingStatus)
+    }
+}

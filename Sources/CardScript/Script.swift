@@ -1,0 +1,273 @@
+// SSCard — CardScript
+//
+// The `.apdu` script format (DESIGN.md "Script format"), made so that a
+// scriptor transcript of a real card replays as a test:
+//
+//   # comment (also after a command)
+//   reset                      cold reset
+//   00 A4 04 00 0F … 00        a command (hex, spaced or not)
+//   < 6F 1C … 90 00 : text     the expected response; text after ':' is ignored
+//   < * 90 00                  '*' any number of bytes, 'XX' any byte, 'X' any nibble
+//
+// A file whose commands start with "> " is a transcript: bare hex lines are
+// scriptor's echo and are skipped, "> RESET" resets, "< OK: <ATR>" expects
+// that ATR, and a response wrapped over several lines is joined.
+//
+// Scripts are parsed whole before anything runs (jCardSim's APDUScriptTool).
+
+import CardAPDU
+
+/// One element of an expected-response pattern.
+public enum PatternToken: Hashable, Sendable {
+    /// This byte exactly.
+    case byte(UInt8)
+    /// A byte whose nibbles match where given (`X5`, `6X`, `XX`).
+    case nibbles(high: UInt8?, low: UInt8?)
+    /// Any number of bytes, none included.
+    case anyBytes
+}
+
+/// An expected response.
+public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
+    public var tokens: [PatternToken]
+
+    public init(tokens: [PatternToken]) { self.tokens = tokens }
+
+    /// Parses `6F XX 9X * 90 00` (spaced or packed, any case).
+    /// - Returns: `nil` with a reason when malformed.
+    public static func parse(_ text: Substring) -> Result<ResponsePattern, ScriptError.Reason> {
+        var tokens: [PatternToken] = []
+        var pending: Character? = nil
+        func nibble(_ c: Character) -> UInt8?? {
+            if c == "X" || c == "x" { return .some(nil) }
+            guard let v = c.hexDigitValue else { return nil }
+            return .some(UInt8(v))
+        }
+        for c in text {
+            if c == " " || c == "\t" {
+                if pending != nil { return .failure("a lone hex digit in the expected response") }
+                continue
+            }
+            if c == "*" {
+                if pending != nil { return .failure("a lone hex digit before '*'") }
+                tokens.append(.anyBytes)
+                continue
+            }
+            guard nibble(c) != nil else { return .failure("'\(c)' in the expected response (hex digits, X, XX or *)") }
+            if let h = pending {
+                let high = nibble(h)!, low = nibble(c)!
+                if let high, let low {
+                    tokens.append(.byte(high << 4 | low))
+                } else {
+                    tokens.append(.nibbles(high: high, low: low))
+                }
+                pending = nil
+            } else {
+                pending = c
+            }
+        }
+        if pending != nil { return .failure("odd number of hex digits in the expected response") }
+        if tokens.isEmpty { return .failure("an empty expected response") }
+        return .success(ResponsePattern(tokens: tokens))
+    }
+
+    /// Whether `bytes` matches the whole pattern.
+    public func matches(_ bytes: [UInt8]) -> Bool {
+        // Classic glob matching with backtracking on the last '*'.
+        var t = 0, b = 0
+        var star: Int? = nil, starB = 0
+        while b < bytes.count {
+            if t < tokens.count {
+                switch tokens[t] {
+                case .anyBytes:
+                    star = t
+                    starB = b
+                    t += 1
+                    continue
+                case .byte(let v) where v == bytes[b]:
+                    t += 1
+                    b += 1
+                    continue
+                case .nibbles(let high, let low)
+                where (high == nil || high! == bytes[b] >> 4) && (low == nil || low! == bytes[b] & 0xF):
+                    t += 1
+                    b += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            guard let s = star else { return false }
+            t = s + 1
+            starB += 1
+            b = starB
+        }
+        while t < tokens.count, tokens[t] == .anyBytes { t += 1 }
+        return t == tokens.count
+    }
+
+    public var description: String {
+        tokens.map { token in
+            switch token {
+            case .byte(let v): Hex.encode([v])
+            case .anyBytes: "*"
+            case .nibbles(let h, let l):
+                (h.map { String($0, radix: 16, uppercase: true) } ?? "X") + (l.map { String($0, radix: 16, uppercase: true) } ?? "X")
+            }
+        }.joined(separator: " ")
+    }
+}
+
+/// One step of a script.
+public enum ScriptStep: Hashable, Sendable {
+    /// A cold reset, optionally expecting an ATR.
+    case reset(line: Int, expectedATR: ResponsePattern?)
+    /// A command, optionally with its expected response and the line of it.
+    case command(line: Int, bytes: [UInt8], expected: ResponsePattern?, expectationLine: Int?)
+}
+
+/// A parsed script.
+public struct Script: Hashable, Sendable {
+    public var name: String
+    public var steps: [ScriptStep]
+    /// Read as a scriptor transcript.
+    public var isTranscript: Bool
+}
+
+/// A script that cannot be parsed: `file:line: why`.
+public struct ScriptError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Reason: Error, Hashable, Sendable, ExpressibleByStringInterpolation {
+        public var text: String
+        public init(stringLiteral value: String) { text = value }
+        public init(stringInterpolation: DefaultStringInterpolation) { text = stringInterpolation.description }
+        public init(_ text: String) { self.text = text }
+    }
+    public var file: String
+    public var line: Int
+    public var reason: String
+
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String { line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)" }
+}
+
+/// Parses scripts.
+public enum ScriptParser {
+    /// Parses a script's text.
+    /// - Throws: ``ScriptError`` naming the line.
+    public static func parse(_ text: String, name: String) throws(ScriptError) -> Script {
+        // Split lines; strip "\r".
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            line.hasSuffix("\r") ? line.dropLast() : line
+        }
+        let transcript = lines.contains { $0.hasPrefix("> ") || $0 == ">" }
+        var steps: [ScriptStep] = []
+
+        func fail(_ n: Int, _ reason: String) -> ScriptError { ScriptError(file: name, line: n, reason: reason) }
+
+        /// The expected-response text of a `<` line (after "<", before " : ").
+        func expectationText(_ line: Substring) -> Substring {
+            var body = line.dropFirst()  // "<"
+            if let colon = body.firstIndex(of: ":") { body = body[..<colon] }
+            if let hash = body.firstIndex(of: "#") { body = body[..<hash] }
+            return body
+        }
+
+        func attach(_ pattern: ResponsePattern, line n: Int) throws(ScriptError) {
+            guard let last = steps.last else { throw fail(n, "an expected response before any command") }
+            switch last {
+            case .command(let l, let bytes, nil, _):
+                steps[steps.count - 1] = .command(line: l, bytes: bytes, expected: pattern, expectationLine: n)
+            case .reset(let l, nil) where transcript:
+                steps[steps.count - 1] = .reset(line: l, expectedATR: pattern)
+            case .reset:
+                throw fail(n, "an expected response after reset (use '< OK: <ATR>' in a transcript)")
+            case .command:
+                throw fail(n, "a second expected response for the same command")
+            }
+        }
+
+        var i = 0
+        while i < lines.count {
+            let n = i + 1
+            var line = lines[i]
+            i += 1
+            if !transcript || !line.hasPrefix("<") {
+                if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            }
+            let trimmed = line.trimmingSpaces
+            if trimmed.isEmpty { continue }
+
+            if trimmed.hasPrefix("<") {
+                var body = trimmed.dropFirst().trimmingSpaces
+                if transcript {
+                    // "< OK: <ATR>" after "> RESET"; "< KO: …" is a failed reset.
+                    if body.hasPrefix("OK:") {
+                        let atr = body.dropFirst(3)
+                        switch ResponsePattern.parse(atr) {
+                        case .success(let p): try attach(p, line: n)
+                        case .failure(let r): throw fail(n, r.text)
+                        }
+                        continue
+                    }
+                    if body.hasPrefix("KO:") { throw fail(n, "the transcript records a failed reset") }
+                    // A response wrapped over several lines: only the last has " : text".
+                    var joined = String(expectationText(trimmed))
+                    var hasRemark = trimmed.contains(":")
+                    while !hasRemark, i < lines.count {
+                        let next = lines[i].trimmingSpaces
+                        guard !next.isEmpty, !next.hasPrefix(">"), !next.hasPrefix("<") else { break }
+                        let colon = next.firstIndex(of: ":")
+                        let bytesPart = colon.map { next[..<$0] } ?? next
+                        guard !bytesPart.trimmingSpaces.isEmpty, (try? Hex.decode(bytesPart)) != nil else { break }
+                        i += 1
+                        joined += " " + bytesPart
+                        hasRemark = colon != nil
+                    }
+                    body = Substring(joined)
+                } else {
+                    body = expectationText(trimmed)
+                }
+                switch ResponsePattern.parse(body) {
+                case .success(let p): try attach(p, line: n)
+                case .failure(let r): throw fail(n, r.text)
+                }
+                continue
+            }
+
+            var commandText = trimmed
+            if transcript {
+                // Only "> …" lines are commands; the rest is scriptor's echo and remarks.
+                guard trimmed.hasPrefix(">") else { continue }
+                commandText = trimmed.dropFirst().trimmingSpaces
+            }
+            if commandText.lowercased() == "reset" {
+                steps.append(.reset(line: n, expectedATR: nil))
+                continue
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try Hex.decode(commandText)
+            } catch {
+                throw fail(n, "not a command: \(error.reason)")
+            }
+            guard bytes.count >= 4 else { throw fail(n, "a command APDU needs at least 4 bytes (CLA INS P1 P2)") }
+            guard bytes.count <= 65544 else { throw fail(n, "a command APDU is at most 65544 bytes") }
+            steps.append(.command(line: n, bytes: bytes, expected: nil, expectationLine: nil))
+        }
+        return Script(name: name, steps: steps, isTranscript: transcript)
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: Substring {
+        let s = self[...]
+        guard let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        let end = s.lastIndex(where: { $0 != " " && $0 != "\t" })!
+        return Substring(s[start...end])
+    }
+}

@@ -1,0 +1,117 @@
+// SSCard — CardScript
+
+public import CardAPDU
+public import CardTransport
+
+/// The verdict on one expected response.
+public struct Check: Sendable {
+    /// Line of the command (or reset).
+    public var line: Int
+    /// Line of the expectation.
+    public var expectationLine: Int
+    /// The command, secrets masked (`reset` for a reset).
+    public var command: String
+    public var expected: ResponsePattern
+    public var actual: [UInt8]
+    public var passed: Bool
+}
+
+/// The outcome of one script.
+public struct ScriptResult: Sendable {
+    public var script: Script
+    public var checks: [Check]
+    /// Commands sent, automatic exchanges included.
+    public var exchanges: Int
+    /// A transport failure that ended the script early.
+    public var transportError: TransportError?
+    /// Wall time in seconds.
+    public var seconds: Double
+
+    public var failures: [Check] { checks.filter { !$0.passed } }
+    public var passed: Bool { transportError == nil && failures.isEmpty }
+}
+
+/// Runs parsed scripts on a terminal session.
+public enum ScriptRunner {
+    /// Runs a script: powers the card, then each step in order.
+    public static func run(_ script: Script, on session: TerminalSession, clock: () -> Double = { 0 }) -> ScriptResult {
+        let start = clock()
+        var result = ScriptResult(script: script, checks: [], exchanges: 0, transportError: nil, seconds: 0)
+        defer { result.seconds = clock() - start }
+        do {
+            _ = try session.connect()
+            for step in script.steps {
+                switch step {
+                case .reset(let line, let expected):
+                    let atr = try session.reset(cold: true)
+                    if let expected {
+                        result.checks.append(
+                            Check(
+                                line: line, expectationLine: line + 1, command: "reset", expected: expected, actual: atr,
+                                passed: expected.matches(atr)))
+                    }
+                case .command(let line, let bytes, let expected, let expectationLine):
+                    let exchange = try session.send(bytes)
+                    result.exchanges += exchange.wire.count
+                    if let expected {
+                        result.checks.append(
+                            Check(
+                                line: line, expectationLine: expectationLine ?? line, command: APDUMask.describe(bytes),
+                                expected: expected, actual: exchange.response, passed: expected.matches(exchange.response)))
+                    }
+                }
+            }
+        } catch {
+            result.transportError = error
+        }
+        return result
+    }
+}
+
+/// JUnit XML for CI dashboards: a test suite per script, a test case per check.
+public enum JUnitReport {
+    public static func xml(_ results: [ScriptResult]) -> String {
+        func esc(_ s: String) -> String {
+            var out = ""
+            for c in s.unicodeScalars {
+                switch c {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&apos;"
+                case _ where c.value < 0x20 && c != "\n" && c != "\t": out += " "
+                default: out.unicodeScalars.append(c)
+                }
+            }
+            return out
+        }
+        let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) }
+        let failures = results.reduce(0) { $0 + $1.failures.count }
+        let errors = results.filter { $0.transportError != nil }.count
+        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+        for r in results {
+            let name = esc(r.script.name)
+            x += "  <testsuite name=\"\(name)\" tests=\"\(r.checks.count + (r.transportError == nil ? 0 : 1))\""
+            x += " failures=\"\(r.failures.count)\" errors=\"\(r.transportError == nil ? 0 : 1)\" time=\"\(r.seconds)\">\n"
+            for c in r.checks {
+                x += "    <testcase classname=\"\(name)\" name=\"line \(c.line): \(esc(c.command))\">\n"
+                if !c.passed {
+                    let actual = Hex.encode(c.actual, separator: " ")
+                    x += "      <failure message=\"expected \(esc(c.expected.description)), got \(actual)\">"
+                    x += "\(name):\(c.expectationLine): \(esc(c.command))\nexpected: \(esc(c.expected.description))\nactual:   \(actual)"
+                    x += "</failure>\n"
+                }
+                x += "    </testcase>\n"
+            }
+            if let e = r.transportError {
+                x += "    <testcase classname=\"\(name)\" name=\"transport\">\n"
+                x += "      <error message=\"\(esc(e.description))\"/>\n    </testcase>\n"
+            }
+            x += "  </testsuite>\n"
+        }
+        x += "</testsuites>\n"
+        return x
+    }
+}

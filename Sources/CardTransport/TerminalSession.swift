@@ -1,0 +1,114 @@
+// SSCard — CardTransport
+//
+// Above every transport: the terminal's automatic GET RESPONSE on 61xx and
+// resend with the exact Le on 6Cxx (OpenSC's sc_transmit), each switchable,
+// and a trace in which PINs and keys are masked.
+
+public import CardAPDU
+
+/// One command and the answer it finally got, with any automatic exchanges.
+public struct Exchange: Sendable {
+    /// The command as sent (first attempt).
+    public var command: [UInt8]
+    /// The final response (data joined across GET RESPONSEs, last SW).
+    public var response: [UInt8]
+    /// Every raw exchange on the wire, in order.
+    public var wire: [(command: [UInt8], response: [UInt8])]
+}
+
+/// A line of trace.
+public struct TraceEntry: Sendable {
+    public var command: [UInt8]
+    public var response: [UInt8]
+}
+
+/// A terminal's view of a card.
+public final class TerminalSession {
+    public let transport: any CardTransport
+    /// Send `00 C0 00 00 xx` on `61xx` and join the data.
+    public var autoGetResponse: Bool
+    /// Resend the command with Le = xx on `6Cxx`.
+    public var autoResendOnWrongLe: Bool
+    /// Receives every wire exchange (commands masked by the sink itself via ``APDUMask``).
+    public var traceSink: ((TraceEntry) -> Void)?
+
+    public init(transport: any CardTransport, autoGetResponse: Bool = false, autoResendOnWrongLe: Bool = false) {
+        self.transport = transport
+        self.autoGetResponse = autoGetResponse
+        self.autoResendOnWrongLe = autoResendOnWrongLe
+    }
+
+    public func connect() throws(TransportError) -> [UInt8] { try transport.connect() }
+    public func reset(cold: Bool = true) throws(TransportError) -> [UInt8] { try transport.reset(cold: cold) }
+
+    func wire(_ command: [UInt8], _ log: inout [(command: [UInt8], response: [UInt8])]) throws(TransportError) -> [UInt8] {
+        let response = try transport.transmit(command)
+        log.append((command, response))
+        traceSink?(TraceEntry(command: command, response: response))
+        return response
+    }
+
+    /// Sends a command, handling `61xx`/`6Cxx` when switched on.
+    public func send(_ command: [UInt8]) throws(TransportError) -> Exchange {
+        var log: [(command: [UInt8], response: [UInt8])] = []
+        var response = try wire(command, &log)
+        // 6Cxx: resend once with the exact Le (only meaningful for a command
+        // that has an Le field or none: case 1/2).
+        if autoResendOnWrongLe, response.count == 2, response[0] == 0x6C,
+            let parsed = try? CommandAPDU(bytes: command), parsed.nc == 0
+        {
+            let exact = response[1] == 0 ? 256 : Int(response[1])
+            if let again = try? parsed.with(ne: exact) {
+                response = try wire(again.encoded, &log)
+            }
+        }
+        if autoGetResponse {
+            var data: [UInt8] = []
+            var rounds = 0
+            while response.count >= 2, response[response.count - 2] == 0x61, rounds < 256 {
+                data += response.dropLast(2)
+                let le = response[response.count - 1]
+                let getResponse: [UInt8] = [command.first.map { $0 & 0x80 == 0 ? $0 & 0x03 : 0 } ?? 0, 0xC0, 0, 0, le]
+                response = try wire(getResponse, &log)
+                rounds += 1
+            }
+            if !data.isEmpty { response = data + response }
+        }
+        return Exchange(command: command, response: response, wire: log)
+    }
+}
+
+/// Masks secrets in commands for traces and output: the data of VERIFY,
+/// CHANGE REFERENCE DATA / PIN CHANGE, RESET RETRY COUNTER, CHANGE PIN and
+/// key-loading commands.
+public enum APDUMask {
+    /// INS values whose data field is a secret.
+    static func isSecret(cla: UInt8, ins: UInt8) -> Bool {
+        switch ins {
+        case 0x20, 0x21, 0x24, 0x2C, 0x5E: return true
+        case 0xD4, 0xD8: return true  // CREATE/CHANGE KEY, PUT KEY
+        default: return false
+        }
+    }
+
+    /// The command in spaced hex with secret data bytes shown as `**`.
+    public static func describe(_ command: [UInt8]) -> String {
+        guard command.count > 5, isSecret(cla: command[0], ins: command[1]) else {
+            return Hex.encode(command, separator: " ")
+        }
+        if let view = try? CommandAPDUView(command), view.nc > 0 {
+            let start = view.layout.dataOffset
+            let end = start + view.nc
+            return command.enumerated().map { i, b in
+                (start..<end).contains(i) ? "**" : Hex.encode([b])
+            }.joined(separator: " ")
+        }
+        // Malformed: mask everything after the header.
+        return Hex.encode(command.prefix(4), separator: " ") + String(repeating: " **", count: command.count - 4)
+    }
+
+    /// The command with its secret bytes masked, still as bytes (for JUnit/trace files).
+    public static func isMasked(_ command: [UInt8]) -> Bool {
+        command.count > 5 && isSecret(cla: command[0], ins: command[1])
+    }
+}
