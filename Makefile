@@ -18,16 +18,13 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Until the virtual card lands, the main job explains sample APDUs.
+# The main job: the conformance suite on the embedded virtual card.
 run: build
-	@echo "== sscard decode: sample command APDUs =="
-	$(SSCARD) decode 00A404000F7378312E73682EC9E7BBE1B1A3D5CF00 00B2010C00 0020008008241234FFFFFFFFFF00
+	@echo "== apdu-scripts/iso7816 on the default card =="
+	@$(SSCARD) run apdu-scripts/iso7816
 	@echo
-	@echo "== sscard decode --response: the social-security FCI =="
-	$(SSCARD) decode --response "6F1C 840F 7378312E73682EC9E7BBE1B1A3D5CF A509 88011E 9F0C03 860103 9000"
-	@echo
-	@echo "== sscard decode --tlv --json: a PBOC directory record =="
-	$(SSCARD) decode --tlv --json 701B61194F08A000000333010101500A50424F43204445424954870101
+	@echo "== apdu-scripts/iso7816-t0 on the iso-test-t0 card (T=0 answers) =="
+	@$(SSCARD) run --card iso-test-t0 apdu-scripts/iso7816-t0
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -68,6 +68,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
+        .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CardRuntimeTests", dependencies: ["CardRuntime", "CardImage", "CardFileSystem"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "CardImageTests", dependencies: ["CardImage", "CardRuntime"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CardTransportTests", dependencies: ["CardTransport", "CardImage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CardScriptTests", dependencies: ["CardScript", "CardImage"], swiftSettings: swiftSettings),
         // Runs the built `sscard` binary the way users do.
         .testTarget(name: "SSCardCLITests", dependencies: ["sscard"], swiftSettings: swiftSettings),
     ]

@@ -103,6 +103,8 @@ enum ISOTestCard {
         // COS 53 53 43 ("SSC"), maker 86 60, region 99 99 (test), serial.
         let atr = ATR(
             protocols: [.t0], historicalBytes: [0x00, 0x81, 0x53, 0x53, 0x43, 0x86, 0x60, 0x99, 0x99, 0x00, 0x00, 0x00, 0x01])
-        return CardState(profile: "iso-test", atr: atr, answerMode: answerMode, files: fs, pins: pins)
+        // PINs in label order, the order an image lists them in.
+        return CardState(
+            profile: "iso-test", atr: atr, answerMode: answerMode, files: fs, pins: pins.sorted { $0.label < $1.label })
     }
 }
