@@ -31,6 +31,7 @@ test: deps
 	$(SWIFT) test
 
 bench:
+	$(SWIFT) build -c release --product sscard
 	cd Benchmarks && $(SWIFT) package benchmark
 
 clean:

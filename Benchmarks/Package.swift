@@ -30,6 +30,17 @@ let package = Package(
             ],
             path: "Benchmarks/Parsing",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "CardOS",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CardAPDU", package: sscard),
+                .product(name: "CardRuntime", package: sscard),
+                .product(name: "CardImage", package: sscard),
+            ],
+            path: "Benchmarks/CardOS",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
