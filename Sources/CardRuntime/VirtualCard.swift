@@ -50,6 +50,17 @@ public struct VirtualCard {
         self.persistence = persistence
     }
 
+    /// Registers an applet for the application DF with this name (AID).
+    /// - Returns: `false` when no DF has the name.
+    @discardableResult
+    public mutating func register(_ applet: any Applet, forDFNamed name: [UInt8]) -> Bool {
+        guard let df = state.files.dfs(namedWithPrefix: name).first(where: { state.files[$0].df?.name == name }) else {
+            return false
+        }
+        applets[df] = applet
+        return true
+    }
+
     // MARK: Power
 
     /// Powers the card (cold reset) and returns the ATR.
