@@ -191,8 +191,10 @@ struct EchoApplet: Applet {
 @Suite struct AppletTests {
     @Test func appletsGetTheirApplicationsCommandsFirst() throws {
         var card = try isoTestCard()
-        #expect(!card.register(EchoApplet(), forDFNamed: [0xA0, 0x00, 0x00, 0x99, 0x99]), "a full name, not a prefix")
-        #expect(card.register(EchoApplet(), forDFNamed: [0xA0, 0x00, 0x00, 0x99, 0x99, 0x01]))
+        let byPrefix = card.register(EchoApplet(), forDFNamed: [0xA0, 0x00, 0x00, 0x99, 0x99])
+        #expect(!byPrefix, "a full name, not a prefix")
+        let byName = card.register(EchoApplet(), forDFNamed: [0xA0, 0x00, 0x00, 0x99, 0x99, 0x01])
+        #expect(byName)
         #expect(card.send("80CA9F3600") == "6D00", "not selected yet: the OS has no GET DATA")
         _ = card.send(selectApp1)
         #expect(card.send("80CA9F3600") == "9F369000")
