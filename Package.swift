@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CardAPDU", targets: ["CardAPDU"]),
         .library(name: "CardTLV", targets: ["CardTLV"]),
         .library(name: "CardInspect", targets: ["CardInspect"]),
+        .library(name: "CardCrypto", targets: ["CardCrypto"]),
         .library(name: "CardFileSystem", targets: ["CardFileSystem"]),
         .library(name: "CardRuntime", targets: ["CardRuntime"]),
         .library(name: "CardImage", targets: ["CardImage"]),
@@ -33,6 +34,10 @@ let package = Package(
         // Bytes layer: no dependencies, no Foundation.
         .target(name: "CardAPDU", swiftSettings: swiftSettings),
         .target(name: "CardTLV", swiftSettings: swiftSettings),
+        // Crypto layer: OpenSSL libcrypto through a system-library module;
+        // CardCrypto is the module's only importer.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // Card OS layer.
         .target(name: "CardFileSystem", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
         .target(
@@ -68,6 +73,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
+        .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU"], swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardRuntimeTests", dependencies: ["CardRuntime", "CardImage", "CardFileSystem"],
