@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CardFileSystem", targets: ["CardFileSystem"]),
         .library(name: "CardRuntime", targets: ["CardRuntime"]),
         .library(name: "CardImage", targets: ["CardImage"]),
+        .library(name: "CardPersonalization", targets: ["CardPersonalization"]),
         .library(name: "CardTransport", targets: ["CardTransport"]),
         .library(name: "CardScript", targets: ["CardScript"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -41,22 +42,43 @@ let package = Package(
         // Card OS layer.
         .target(name: "CardFileSystem", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
         .target(
-            name: "CardRuntime", dependencies: ["CardAPDU", "CardTLV", "CardFileSystem"], swiftSettings: swiftSettings),
+            name: "CardRuntime", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem"],
+            swiftSettings: swiftSettings),
         // Profiles, personalization and crash-safe image files (Foundation for JSON and files).
         .target(
-            name: "CardImage", dependencies: ["CardAPDU", "CardTLV", "CardFileSystem", "CardRuntime"],
+            name: "CardImage", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
+        // Applets.
+        .target(
+            name: "SocialSecurityApplet",
+            dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PSAMApplet", dependencies: ["CardAPDU", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
+        // Profiles, cardholders, the virtual PSAM, and cards with their applets.
+        .target(
+            name: "CardPersonalization",
+            dependencies: [
+                "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime", "CardImage",
+                "SocialSecurityApplet", "PSAMApplet",
+            ],
             swiftSettings: swiftSettings),
         // Transport layer: the protocol, the in-memory card, the terminal session.
         .target(name: "CardTransport", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
         // Terminal layer: scripts with expected answers, verdicts, JUnit.
         .target(name: "CardScript", dependencies: ["CardAPDU", "CardTransport"], swiftSettings: swiftSettings),
+        // Terminal flows: the social-security reader and PIN services.
+        .target(
+            name: "Terminal", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardTransport"],
+            swiftSettings: swiftSettings),
         // Explains APDUs and TLV for people and for JSON consumers. No Foundation.
         .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "sscard",
             dependencies: [
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
-                "CardScript",
+                "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -76,13 +98,13 @@ let package = Package(
         .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU"], swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardRuntimeTests", dependencies: ["CardRuntime", "CardImage", "CardFileSystem"],
+            name: "CardRuntimeTests", dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CardImageTests", dependencies: ["CardImage", "CardRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "CardImageTests", dependencies: ["CardPersonalization", "CardImage", "CardRuntime"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardTransportTests", dependencies: ["CardTransport", "CardImage"], swiftSettings: swiftSettings),
+            name: "CardTransportTests", dependencies: ["CardPersonalization", "CardTransport", "CardImage"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardScriptTests", dependencies: ["CardScript", "CardImage"], swiftSettings: swiftSettings),
+            name: "CardScriptTests", dependencies: ["CardPersonalization", "CardScript", "CardImage"], swiftSettings: swiftSettings),
         // Runs the built `sscard` binary the way users do.
         .testTarget(name: "SSCardCLITests", dependencies: ["sscard"], swiftSettings: swiftSettings),
     ]

@@ -1,6 +1,7 @@
 // SSCard — CardImage
 
 import CardAPDU
+import CardCrypto
 public import CardFileSystem
 public import CardRuntime
 public import Foundation
@@ -22,7 +23,7 @@ public enum CardImageCodec {
         return data
     }
 
-    static func document(_ s: CardState) -> ImageDocument {
+    package static func document(_ s: CardState) -> ImageDocument {
         let files = s.files
         func file(_ i: Int) -> FileDocument {
             let node = files[i]
@@ -66,12 +67,60 @@ public enum CardImageCodec {
                         remaining: Int($0.counter.remaining))
                 })
         }
+        var keys: [String: KeyDocument] = [:]
+        for k in s.keys {
+            keys[k.label] = KeyDocument(
+                df: files[k.df].label, number: Hex.encode([k.number]), usage: k.usage.rawValue,
+                algorithm: algorithmName(k.algorithm), value: Hex.encode(k.value), version: Int(k.version),
+                limit: Int(k.counter.limit), remaining: Int(k.counter.remaining))
+        }
         return ImageDocument(
             schemaVersion: schemaVersion, profile: s.profile, atr: Hex.encode(s.atr.bytes),
             answerMode: s.answerMode.rawValue, cardBlocked: s.cardBlocked,
             getResponseWithoutData: s.getResponseWithoutData == .conditionsNotSatisfied
                 ? nil : s.getResponseWithoutData.description,
-            mf: file(FileSystem.mf), pins: pins)
+            mf: file(FileSystem.mf), pins: pins, keys: keys.isEmpty ? nil : keys)
+    }
+
+    static func algorithmName(_ a: SocialSecurityAlgorithm) -> String {
+        switch a {
+        case .des: "des"
+        case .ssf33: "ssf33"
+        case .sm4: "sm4"
+        }
+    }
+
+    static func key(_ d: KeyDocument, label: String, files: FileSystem) throws(CardImageError) -> CardKey {
+        let path = "keys.\(label)"
+        guard let df = files.index(ofLabel: d.df), files[df].isDF else {
+            throw CardImageError(field: path + ".df", "no DF labelled \"\(d.df)\"")
+        }
+        guard let n = try? Hex.decode(d.number), n.count == 1 else {
+            throw CardImageError(field: path + ".number", "must be one byte in hex, e.g. 04 or 0A")
+        }
+        guard let usage = KeyUsage(rawValue: d.usage) else {
+            throw CardImageError(
+                field: path + ".usage", "must be one of \(KeyUsage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let algorithm = SocialSecurityAlgorithm.allCases.first(where: { algorithmName($0) == d.algorithm }),
+            algorithm != .ssf33
+        else {
+            throw CardImageError(field: path + ".algorithm", "must be des or sm4")
+        }
+        guard let value = try? Hex.decode(d.value), value.count == 16 else {
+            throw CardImageError(field: path + ".value", "must be 16 bytes in hex")
+        }
+        let limit = d.limit ?? 3
+        guard (1...15).contains(limit) else { throw CardImageError(field: path + ".limit", "must be 1…15") }
+        let remaining = d.remaining ?? limit
+        guard (0...limit).contains(remaining) else {
+            throw CardImageError(field: path + ".remaining", "must be 0…\(limit) (the limit)")
+        }
+        let version = d.version ?? 1
+        guard (0...255).contains(version) else { throw CardImageError(field: path + ".version", "must be 0…255") }
+        return CardKey(
+            label: label, df: df, number: n[0], usage: usage, algorithm: algorithm, value: value,
+            version: UInt8(version), counter: PINCounter(limit: UInt8(limit), remaining: UInt8(remaining)))
     }
 
     // MARK: Decoding
@@ -96,7 +145,7 @@ public enum CardImageCodec {
         }
     }
 
-    static func describe(_ error: DecodingError, file: String?) -> CardImageError {
+    package static func describe(_ error: DecodingError, file: String?) -> CardImageError {
         func path(_ keys: [any CodingKey]) -> String {
             var out = ""
             for k in keys {
@@ -136,7 +185,7 @@ public enum CardImageCodec {
     }
 
     /// Checked conversion of a document into state.
-    static func state(_ doc: ImageDocument) throws(CardImageError) -> CardState {
+    package static func state(_ doc: ImageDocument) throws(CardImageError) -> CardState {
         guard doc.schemaVersion == schemaVersion else {
             throw CardImageError(field: "schemaVersion", "must be \(schemaVersion), found \(doc.schemaVersion)")
         }
@@ -166,8 +215,12 @@ public enum CardImageCodec {
                 throw CardImageError(field: "pins.\(b.label).reference", "already used by pins.\(a.label) in the same DF")
             }
         }
+        var keys: [CardKey] = []
+        for label in (doc.keys ?? [:]).keys.sorted() {
+            keys.append(try key(doc.keys![label]!, label: label, files: files))
+        }
         return CardState(
-            profile: doc.profile, atr: atr, answerMode: mode, files: files, pins: pins,
+            profile: doc.profile, atr: atr, answerMode: mode, files: files, pins: pins, keys: keys,
             cardBlocked: doc.cardBlocked ?? false, getResponseWithoutData: getResponseSW)
     }
 

@@ -49,6 +49,12 @@ public enum CardSummary {
             if let puk = p.puk { line += "; PUK ******, \(puk.counter.remaining) of \(puk.counter.limit) tries left" }
             out.append(line)
         }
+        if !s.keys.isEmpty { out.append("keys") }
+        for k in s.keys {
+            let state = k.counter.isBlocked ? "BLOCKED" : "\(k.counter.remaining) of \(k.counter.limit) tries left"
+            out.append(
+                "  \(k.label) (\(k.usage.rawValue) \(Hex.encode([k.number])), DF \"\(s.files[k.df].label)\"): ********, version \(k.version), \(state)")
+        }
         return out
     }
 }

@@ -7,7 +7,7 @@
 import Foundation
 
 /// Schema version 1 of a card image.
-struct ImageDocument: Codable {
+package struct ImageDocument: Codable {
     var schemaVersion: Int
     var profile: String
     var atr: String
@@ -15,10 +15,22 @@ struct ImageDocument: Codable {
     var cardBlocked: Bool?
     var getResponseWithoutData: String?
     var mf: FileDocument
-    var pins: [String: PINDocument]
+    package var pins: [String: PINDocument]
+    var keys: [String: KeyDocument]?
 }
 
-struct FileDocument: Codable {
+package struct KeyDocument: Codable {
+    var df: String
+    var number: String
+    var usage: String
+    var algorithm: String
+    var value: String
+    var version: Int?
+    var limit: Int?
+    var remaining: Int?
+}
+
+package struct FileDocument: Codable {
     var label: String
     var type: String
     var fid: String?
@@ -40,23 +52,23 @@ struct FileDocument: Codable {
     var records: [String]?
 }
 
-struct PINDocument: Codable {
+package struct PINDocument: Codable {
     var df: String
     var reference: String
-    var value: String
+    package var value: String
     var format: String?
-    var limit: Int
-    var remaining: Int?
-    var policy: String?
-    var mustChange: Bool?
-    var cardEnforcesChange: Bool?
-    var changeAllowed: Bool?
+    package var limit: Int
+    package var remaining: Int?
+    package var policy: String?
+    package var mustChange: Bool?
+    package var cardEnforcesChange: Bool?
+    package var changeAllowed: Bool?
     var minLength: Int?
     var maxLength: Int?
     var puk: PUKDocument?
 }
 
-struct PUKDocument: Codable {
+package struct PUKDocument: Codable {
     var value: String
     var limit: Int
     var remaining: Int?

@@ -21,6 +21,8 @@ public struct CardState: Hashable, Sendable {
     public var answerMode: AnswerMode
     public var files: FileSystem
     public var pins: [PINObject]
+    /// Symmetric keys (external/internal authentication, maintenance, masters).
+    public var keys: [CardKey]
     /// CARD BLOCK was done: every command answers `6A81`.
     public var cardBlocked: Bool
     /// Status word for GET RESPONSE with nothing pending (`6985`; SSC
@@ -29,13 +31,14 @@ public struct CardState: Hashable, Sendable {
 
     public init(
         profile: String, atr: ATR, answerMode: AnswerMode, files: FileSystem, pins: [PINObject],
-        cardBlocked: Bool = false, getResponseWithoutData: StatusWord = .conditionsNotSatisfied
+        keys: [CardKey] = [], cardBlocked: Bool = false, getResponseWithoutData: StatusWord = .conditionsNotSatisfied
     ) {
         self.profile = profile
         self.atr = atr
         self.answerMode = answerMode
         self.files = files
         self.pins = pins
+        self.keys = keys
         self.cardBlocked = cardBlocked
         self.getResponseWithoutData = getResponseWithoutData
     }
@@ -56,6 +59,8 @@ public struct SessionState: Hashable, Sendable {
     /// Bytes kept for GET RESPONSE (T=0 mode) and the status to end with.
     public var pending: [UInt8] = []
     public var pendingStatus: StatusWord = .success
+    /// Volatile working data of the current applet (a PSAM's session key).
+    public var appletScratch: [UInt8] = []
 
     public init() {}
 }

@@ -47,9 +47,14 @@ extension VirtualCard {
         case 0x04:
             guard (1...16).contains(data.count) else { throw .wrongLength }
             let candidates = files.dfs(namedWithPrefix: Array(data))
-            if next, let at = candidates.firstIndex(of: session.currentDF) {
+            let here = session.currentDF
+            if next, let at = candidates.firstIndex(of: here) {
                 guard at + 1 < candidates.count else { throw .fileNotFound }
                 target = candidates[at + 1]
+            } else if let below = candidates.first(where: { $0 != here && files.isAncestor(here, of: $0) }) {
+                // A name below the current DF first: a PSAM holds the same ADF
+                // name in each of its environments.
+                target = below
             } else {
                 guard let first = candidates.first else { throw .fileNotFound }
                 target = first

@@ -12,7 +12,7 @@ import CardFileSystem
 
 extension VirtualCard {
     /// The PIN object a reference names in the current DF or above it, deepest first.
-    func pinIndex(reference: UInt8) throws(CardStatusError) -> Int {
+    package func pinIndex(reference: UInt8) throws(CardStatusError) -> Int {
         var best: Int?
         var bestDepth = -1
         for (i, pin) in state.pins.enumerated() where pin.reference == reference {
@@ -33,7 +33,7 @@ extension VirtualCard {
     /// - Returns: normally when `candidate` is right.
     /// - Throws: `6983` when blocked, `63Cx` when wrong, `6581` when the try
     ///   could not be saved (then nothing is compared).
-    mutating func judge(
+    package mutating func judge(
         pin index: Int, puk: Bool, candidate: ArraySlice<UInt8>
     ) throws(CardStatusError) {
         let object = state.pins[index]
@@ -55,7 +55,7 @@ extension VirtualCard {
     }
 
     /// The encoded length of a PIN in `format`, checked against what may be sent.
-    static func checkPINLength(_ count: Int, _ format: PINFormat) throws(CardStatusError) {
+    package static func checkPINLength(_ count: Int, _ format: PINFormat) throws(CardStatusError) {
         switch format {
         case .bcd: guard (1...8).contains(count) else { throw .wrongLength }
         case .ascii: guard (1...16).contains(count) else { throw .wrongLength }
@@ -84,7 +84,7 @@ extension VirtualCard {
     }
 
     /// Decodes and checks a new PIN against the object's length rules.
-    static func newPIN(_ bytes: ArraySlice<UInt8>, for pin: PINObject) throws(CardStatusError) -> [UInt8] {
+    package static func newPIN(_ bytes: ArraySlice<UInt8>, for pin: PINObject) throws(CardStatusError) -> [UInt8] {
         try checkPINLength(bytes.count, pin.format)
         guard let digits = pin.format.decode(bytes), (pin.minLength...pin.maxLength).contains(digits.count) else {
             throw .incorrectData

@@ -61,6 +61,16 @@ public struct VirtualCard {
         return true
     }
 
+    /// The applet of the nearest DF, from `index` up, that has one.
+    func applet(for index: Int) -> (any Applet)? {
+        var i: Int? = index
+        while let j = i {
+            if let a = applets[j] { return a }
+            i = state.files[j].parent
+        }
+        return nil
+    }
+
     // MARK: Power
 
     /// Powers the card (cold reset) and returns the ATR.
@@ -96,6 +106,9 @@ public struct VirtualCard {
 
     // MARK: Transmit
 
+    /// Whether a DF is `ancestor` or lies below it.
+    public func isWithin(_ ancestor: Int) -> Bool { state.files.isAncestor(ancestor, of: session.currentDF) }
+
     /// Processes one command APDU and returns the response APDU bytes.
     /// Never fails: malformed commands get `6700`, internal faults `6F00`.
     public mutating func transmit(_ bytes: [UInt8]) -> [UInt8] {
@@ -125,7 +138,7 @@ public struct VirtualCard {
         let cla = command.cla
         if cla == 0xFF { throw .claNotSupported }
         if cla & 0x80 == 0 && cla & 0x03 != 0 { throw CardStatusError(.logicalChannelNotSupported) }
-        if let applet = applets[session.application],
+        if !applets.isEmpty, let applet = applet(for: session.currentDF),
             let answer = try applet.process(command, card: &self)
         {
             return answer

@@ -132,6 +132,9 @@ public struct Script: Hashable, Sendable {
     public var steps: [ScriptStep]
     /// Read as a scriptor transcript.
     public var isTranscript: Bool
+    /// The card profile the script is written for, from a `# @card NAME`
+    /// line; `sscard run` uses it unless told otherwise.
+    public var cardProfile: String?
 }
 
 /// A script that cannot be parsed: `file:line: why`.
@@ -166,6 +169,7 @@ public enum ScriptParser {
         }
         let transcript = lines.contains { $0.hasPrefix("> ") || $0 == ">" }
         var steps: [ScriptStep] = []
+        var cardProfile: String? = nil
 
         func fail(_ n: Int, _ reason: String) -> ScriptError { ScriptError(file: name, line: n, reason: reason) }
 
@@ -196,6 +200,15 @@ public enum ScriptParser {
             let n = i + 1
             var line = lines[i]
             i += 1
+            // A directive in a comment, ignored by other tools: "# @card PROFILE".
+            let directive = line.trimmingSpaces
+            if directive.hasPrefix("# @card ") || directive.hasPrefix("#@card ") {
+                let name = directive.drop { $0 != "d" }.dropFirst().trimmingSpaces
+                guard !name.isEmpty, !name.contains(" ") else { throw fail(n, "'# @card' takes one profile name") }
+                guard cardProfile == nil else { throw fail(n, "a second '# @card' line") }
+                cardProfile = String(name)
+                continue
+            }
             if !transcript || !line.hasPrefix("<") {
                 if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             }
@@ -259,7 +272,7 @@ public enum ScriptParser {
             guard bytes.count <= 65544 else { throw fail(n, "a command APDU is at most 65544 bytes") }
             steps.append(.command(line: n, bytes: bytes, expected: nil, expectationLine: nil))
         }
-        return Script(name: name, steps: steps, isTranscript: transcript)
+        return Script(name: name, steps: steps, isTranscript: transcript, cardProfile: cardProfile)
     }
 }
 

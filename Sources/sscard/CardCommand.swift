@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import CardImage
+import CardPersonalization
 
 struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +25,14 @@ struct CardCommand: ParsableCommand {
         var out: String
         @Flag(help: "Replace an existing file.")
         var force = false
+        @Option(help: ArgumentHelp("The seed of the generated cardholder.", valueName: "N"))
+        var seed: UInt64?
 
         func run() throws {
             try reporting {
                 do {
                     let p = try CardProfiles.resolve(profile)
-                    try CardImageFile(path: out).create(p.personalize(), overwrite: force)
+                    try CardImageFile(path: out).create(p.personalize(seed: seed), overwrite: force)
                     printLine("created \(out) from profile \(p.name)")
                 } catch {
                     throw CLIError("\(error)", status: ExitStatus.badInput)

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import CardImage
+import CardPersonalization
 import CardRuntime
 import CardTransport
 
@@ -13,27 +14,31 @@ struct CardSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A card image; every state change is saved to it.", valueName: "FILE"))
     var image: String?
 
+    @Option(help: ArgumentHelp("The seed of the generated cardholder (the same seed gives the same card).", valueName: "N"))
+    var seed: UInt64?
+
     func validate() throws {
         if profile != nil && image != nil { throw ValidationError("give --card or --image, not both") }
+        if seed != nil && image != nil { throw ValidationError("--seed personalizes a fresh card; an image already has its cardholder") }
     }
 
     /// Describes the source for reports.
     var label: String { image.map { "image \($0)" } ?? "virtual card (\(profile ?? "default"))" }
 
     /// A new transport to the card (a fresh card for a profile each time).
-    func makeTransport() throws(CLIError) -> VirtualCardTransport {
+    func makeTransport(profile defaultProfile: String? = nil) throws(CLIError) -> VirtualCardTransport {
         if let image {
             let file = CardImageFile(path: image)
             do {
                 let state = try file.load()
-                return VirtualCardTransport(card: VirtualCard(state: state, persistence: file))
+                return VirtualCardTransport(card: CardFactory.virtualCard(state, persistence: file))
             } catch {
                 throw CLIError(error.description, status: ExitStatus.badInput)
             }
         }
         do {
-            let profile = try CardProfiles.resolve(self.profile ?? "default")
-            return VirtualCardTransport(card: VirtualCard(state: profile.personalize()))
+            let profile = try CardProfiles.resolve(self.profile ?? defaultProfile ?? "default")
+            return VirtualCardTransport(card: CardFactory.virtualCard(profile.personalize(seed: seed)))
         } catch {
             throw CLIError(error.description, status: ExitStatus.badInput)
         }

@@ -17,7 +17,9 @@ struct Run: ParsableCommand {
 
             Script format: '#' comments, 'reset', a command in hex per line, and after it
             '< expected response' with 'XX' any byte, 'X' any nibble, '*' any bytes; text after
-            ':' is ignored. A scriptor transcript ('> ' commands) replays as it is.
+            ':' is ignored. A scriptor transcript ('> ' commands) replays as it is. A comment
+            line '# @card PROFILE' names the profile a script is written for; --card and
+            --image take precedence.
 
             The last line is 'N passed, N failed' (scripts). Exit status: 0 all passed,
             1 an expectation failed, 2 a bad script or option (file:line: why), 3 a transport failure.
@@ -90,7 +92,7 @@ struct Run: ParsableCommand {
             let shared = source.image != nil ? try source.makeTransport() : nil
             let start = Date()
             for script in scripts {
-                let transport = try shared ?? source.makeTransport()
+                let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
                 let session = TerminalSession(
                     transport: transport, autoGetResponse: autoResponse, autoResendOnWrongLe: autoResponse)
                 if trace != nil {
@@ -109,7 +111,7 @@ struct Run: ParsableCommand {
             let exchanges = results.reduce(0) { $0 + $1.exchanges }
             if !quiet {
                 let ms = Int(Date().timeIntervalSince(start) * 1000)
-                printLine("\(scripts.count) script(s), \(checks) check(s), \(exchanges) APDU(s) on \(source.label) in \(ms) ms")
+                printLine("\(scripts.count) script(s), \(checks) check(s), \(exchanges) APDU(s) in \(ms) ms")
             }
             do {
                 if let junit { try JUnitReport.xml(results).write(toFile: junit, atomically: true, encoding: .utf8) }

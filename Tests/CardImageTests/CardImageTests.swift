@@ -1,5 +1,6 @@
 import CardAPDU
 import CardImage
+import CardPersonalization
 import CardRuntime
 import Foundation
 import Testing

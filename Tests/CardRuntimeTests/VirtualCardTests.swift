@@ -1,6 +1,7 @@
 import CardAPDU
 import CardFileSystem
 import CardImage
+import CardPersonalization
 import CardRuntime
 import Testing
 

@@ -1,0 +1,218 @@
+// SSCard — CardPersonalization
+
+import CardAPDU
+import CardCrypto
+public import CardFileSystem
+public import CardImage
+public import CardRuntime
+import Foundation
+import PSAMApplet
+import SocialSecurityApplet
+
+/// A recipe for personalizing a card.
+public struct CardProfile: Sendable {
+    public let name: String
+    public let summary: String
+    /// The seed used when none is given.
+    public let defaultSeed: UInt64
+    let make: @Sendable (UInt64) -> CardState
+
+    public init(name: String, summary: String, defaultSeed: UInt64 = 1, make: @escaping @Sendable (UInt64) -> CardState) {
+        self.name = name
+        self.summary = summary
+        self.defaultSeed = defaultSeed
+        self.make = make
+    }
+
+    /// Builds a fresh card; the same seed always gives the same card.
+    public func personalize(seed: UInt64? = nil) -> CardState { make(seed ?? defaultSeed) }
+}
+
+/// The built-in profiles and profile files.
+public enum CardProfiles {
+    static func social(_ p: SocialSecurityProfile) -> CardProfile {
+        CardProfile(name: p.name, summary: p.summary, defaultSeed: p.defaultSeed) { seed in p.personalize(seed: seed) }
+    }
+
+    static let defaultCard = SocialSecurityProfile(
+        name: "default",
+        summary: "3.00 card (SM4), T=0 ATR, direct answers; social PIN 123456, 6 consecutive tries, must change; bank PIN from the ID number, 3 tries",
+        specVersion: "3.00", region: "510100")
+
+    /// Every built-in profile, by name.
+    public static let builtIn: [CardProfile] = {
+        var des = defaultCard
+        des.name = "default-des"
+        des.summary = "the default card as a 2.00 card (DES): EF06 readable without external authentication"
+        des.specVersion = "2.00"
+        des.region = "330300"
+        des.defaultSeed = 2
+        var t0 = defaultCard
+        t0.name = "default-t0"
+        t0.summary = "the default card with T=0 answers: SELECT SSSE gives 611E, GET RESPONSE the FCI"
+        t0.answerMode = .t0
+        var cumulative = defaultCard
+        cumulative.name = "cumulative"
+        cumulative.summary = "medical PIN 111111, change disabled, 3 cumulative tries (a correct PIN does not reset them); bank PIN 955330"
+        cumulative.region = "130900"
+        cumulative.defaultSeed = 3
+        cumulative.socialPIN = "111111"
+        cumulative.socialPINLimit = 3
+        cumulative.socialPINPolicy = .cumulative
+        cumulative.mustChange = false
+        cumulative.changeAllowed = false
+        cumulative.bankPIN = .fixed("955330")
+        var chongqing = defaultCard
+        chongqing.name = "chongqing"
+        chongqing.summary = "three PINs: social 123456, query PIN = last six characters of the card number, bank PIN set at activation"
+        chongqing.region = "500100"
+        chongqing.defaultSeed = 4
+        chongqing.queryPIN = true
+        chongqing.bankPIN = .atActivation
+        return [
+            social(defaultCard), social(des), social(t0), social(cumulative), social(chongqing),
+            CardProfile(
+                name: "iso-test",
+                summary: "ISO 7816-4 test card: every EF structure, two applications, PIN 01 (6 consecutive), PIN 02 (3 cumulative)"
+            ) { _ in ISOTestCard.make(answerMode: .direct) },
+            CardProfile(name: "iso-test-t0", summary: "the iso-test card answering with T=0 realism (61xx, 6Cxx)") { _ in
+                var s = ISOTestCard.make(answerMode: .t0)
+                s.profile = "iso-test-t0"
+                return s
+            },
+            CardProfile(name: "psam", summary: "the virtual PSAM (D15600000590) with the test issuer's master keys, DES and SM4") { _ in
+                VirtualPSAM.state()
+            },
+        ]
+    }()
+
+    /// A built-in profile by name, or a profile file (a path, or a name
+    /// ending in `.json`).
+    /// - Throws: ``CardImageError`` for an unknown name or a bad file.
+    public static func resolve(_ nameOrPath: String) throws(CardImageError) -> CardProfile {
+        if let p = builtIn.first(where: { $0.name == nameOrPath }) { return p }
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrPath) {
+            return try ProfileFile.load(nameOrPath)
+        }
+        throw CardImageError(
+            field: "", "unknown profile \"\(nameOrPath)\" (known: \(builtIn.map(\.name).joined(separator: ", ")); or give a profile file)")
+    }
+}
+
+/// Makes virtual cards with their applets.
+public enum CardFactory {
+    /// A virtual card for a state, with the applets its applications need:
+    /// the SSSE applet on `sx1.sh.社会保障` (its algorithm from the FCI) and
+    /// the PSAM applet on every `D15600000590` ADF.
+    public static func virtualCard(_ state: CardState, persistence: (any CardPersistence)? = nil) -> VirtualCard {
+        var card = VirtualCard(state: state, persistence: persistence)
+        let files = state.files
+        for i in files.nodes.indices {
+            guard let df = files[i].df, let name = df.name else { continue }
+            if name == SocialSecurity.ssseName && i != FileSystem.mf {
+                let algorithm = algorithmID(df.fciProprietary).flatMap(SocialSecurityAlgorithm.init(rawValue:)) ?? .des
+                card.applets[i] = SocialSecurityApplet(ssse: i, algorithm: algorithm)
+            } else if name == PSAM.aid {
+                card.applets[i] = PSAMApplet()
+            }
+        }
+        return card
+    }
+
+    /// The algorithm identifier in an FCI proprietary template: `9F0C { 86 xx }`
+    /// (absent: DES, ssc.md §1.2).
+    static func algorithmID(_ proprietary: [UInt8]) -> UInt8? {
+        guard let i = proprietary.firstRange(of: [0x9F, 0x0C])?.lowerBound, i + 5 < proprietary.count + 0,
+            proprietary.count > i + 5, proprietary[i + 3] == 0x86, proprietary[i + 4] == 0x01
+        else { return nil }
+        return proprietary[i + 5]
+    }
+}
+
+/// A profile file: a built-in base with overrides, in JSON.
+///
+/// ```json
+/// { "schemaVersion": 1, "name": "strict-user", "base": "iso-test",
+///   "answerMode": "t0",
+///   "pins": { "user": { "value": "111111", "limit": 3, "policy": "cumulative", "mustChange": true } } }
+/// ```
+struct ProfileFile: Codable {
+    var schemaVersion: Int
+    var name: String
+    var base: String
+    var answerMode: String?
+    var seed: UInt64?
+    var pins: [String: PINOverride]?
+
+    struct PINOverride: Codable {
+        var value: String?
+        var limit: Int?
+        var policy: String?
+        var mustChange: Bool?
+        var cardEnforcesChange: Bool?
+        var changeAllowed: Bool?
+    }
+
+    static func load(_ path: String) throws(CardImageError) -> CardProfile {
+        let doc: ProfileFile
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            doc = try JSONDecoder().decode(ProfileFile.self, from: data)
+        } catch let e as DecodingError {
+            throw CardImageCodec.describe(e, file: path)
+        } catch {
+            throw CardImageError(file: path, field: "", "cannot read the profile: \(CardImageFile.reason(error))")
+        }
+        guard doc.schemaVersion == 1 else { throw CardImageError(file: path, field: "schemaVersion", "must be 1") }
+        guard let base = CardProfiles.builtIn.first(where: { $0.name == doc.base }) else {
+            throw CardImageError(file: path, field: "base", "unknown built-in profile \"\(doc.base)\"")
+        }
+        var mode: AnswerMode? = nil
+        if let m = doc.answerMode {
+            guard let v = AnswerMode(rawValue: m) else {
+                throw CardImageError(file: path, field: "answerMode", "must be direct or t0")
+            }
+            mode = v
+        }
+        // Check the overrides once now, so that a bad file fails at once.
+        _ = try apply(doc, to: base.personalize(seed: doc.seed), mode: mode, path: path)
+        let answerMode = mode
+        return CardProfile(name: doc.name, summary: "from \(path), based on \(doc.base)", defaultSeed: doc.seed ?? base.defaultSeed) { seed in
+            // Checked above: the overrides do not depend on the seed.
+            try! apply(doc, to: base.personalize(seed: seed), mode: answerMode, path: path)
+        }
+    }
+
+    /// Applies the overrides through the image codec, so that they are
+    /// validated exactly like an image.
+    static func apply(_ doc: ProfileFile, to base: CardState, mode: AnswerMode?, path: String) throws(CardImageError) -> CardState {
+        var state = base
+        state.profile = doc.name
+        if let mode { state.answerMode = mode }
+        var image = CardImageCodec.document(state)
+        for (label, o) in doc.pins ?? [:] {
+            guard var pin = image.pins[label] else {
+                throw CardImageError(
+                    file: path, field: "pins.\(label)",
+                    "the base profile has no such PIN (it has \(image.pins.keys.sorted().joined(separator: ", ")))")
+            }
+            if let v = o.value { pin.value = v }
+            if let l = o.limit {
+                pin.limit = l
+                pin.remaining = l
+            }
+            if let p = o.policy { pin.policy = p }
+            if let m = o.mustChange { pin.mustChange = m }
+            if let c = o.cardEnforcesChange { pin.cardEnforcesChange = c }
+            if let c = o.changeAllowed { pin.changeAllowed = c }
+            image.pins[label] = pin
+        }
+        do {
+            return try CardImageCodec.state(image)
+        } catch {
+            var e = error
+            e.file = path
+            throw e
+        }
+    }
+}

@@ -1,0 +1,293 @@
+// SSCard — CardPersonalization
+//
+// Personalizes a financial social security card: the MF with the SSSE DDF
+// (spec/ssc.md §1) and, alongside it, the PBOC environment `1PAY.SYS.DDF01`
+// with the debit ADF and its own PIN.
+//
+//   MF 3F00
+//   ├── DDF "sx1.sh.社会保障" (FCI 6F{84, A5{88 1E, 9F0C{86 alg}}})
+//   │   ├── EF DIR (SFI 30)      61{4F AID, 50 label} per application
+//   │   ├── EF05 (SFI 5)         issuer data, free read, UK update, strict Le
+//   │   ├── EF06 (SFI 6)         holder data, free (2.00) or RK (3.00) read
+//   │   ├── EF07 (SFI 7), EF08   fingerprint, photo: RK read
+//   │   ├── DF01 D15600000500    公共应用: EF05 户籍 (PIN or RK)
+//   │   ├── DF02 … DF04, DF07    DF04/EF05 医保, EF08 medical log (cyclic)
+//   │   ├── PINs                 social (00), query (01, some regions)
+//   │   └── keys                 IRK, STK, UKSSSE (04), PUK (06), RKSSSE (0A)
+//   └── DDF "1PAY.SYS.DDF01"
+//       ├── EF SFI 1             directory record 70{61{4F, 50, 87}}
+//       └── ADF A000000333010101 "PBOC DEBIT", bank PIN (80, ISO format 2)
+
+import CardAPDU
+public import CardCrypto
+import CardFileSystem
+public import CardRuntime
+import CardTLV
+import Foundation
+import PSAMApplet
+import SocialSecurityApplet
+
+/// How the bank PIN is set at issuance (DESIGN.md profile table).
+public enum BankPINRule: Hashable, Sendable {
+    /// The last seven digits of the ID number without the final one.
+    case citizenIDDigits
+    case fixed(String)
+    /// Not set until the bank activates the account.
+    case atActivation
+}
+
+/// A regional profile of the financial social security card.
+public struct SocialSecurityProfile: Sendable {
+    public var name: String
+    public var summary: String
+    /// `"2.00"` (DES) or `"3.00"` (SM4).
+    public var specVersion: String
+    public var region: String
+    public var answerMode: AnswerMode = .direct
+    public var socialPIN = "123456"
+    public var socialPINLimit: UInt8 = 6
+    public var socialPINPolicy: PINPolicy = .consecutive
+    public var mustChange = true
+    public var changeAllowed = true
+    /// A query PIN (reference 01) equal to the last six characters of the card number.
+    public var queryPIN = false
+    public var bankPIN: BankPINRule = .citizenIDDigits
+    public var bankPINLimit: UInt8 = 3
+    public var defaultSeed: UInt64 = 1
+
+    public var algorithm: SocialSecurityAlgorithm { specVersion.hasPrefix("3") ? .sm4 : .des }
+}
+
+enum GBK {
+    static let encoding = String.Encoding(rawValue: 0x80000632)
+    static func encode(_ s: String) -> [UInt8] { Array(s.data(using: encoding) ?? Data()) }
+}
+
+extension SocialSecurityProfile {
+    /// BCD of a digit string (`"510100"` → `51 01 00`).
+    static func bcd(_ digits: String) -> [UInt8] {
+        let d = digits.compactMap(\.wholeNumberValue).map(UInt8.init)
+        return stride(from: 0, to: d.count - 1, by: 2).map { d[$0] << 4 | d[$0 + 1] }
+    }
+
+    static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] { [tag, UInt8(value.count)] + value }
+
+    static func padded(_ bytes: [UInt8], _ count: Int) -> [UInt8] {
+        Array((bytes + [UInt8](repeating: 0, count: count)).prefix(count))
+    }
+
+    /// Builds the card.
+    public func personalize(seed: UInt64) -> CardState {
+        let holder = Cardholder.generate(seed: seed, region: region, digitsOnlyCardNumberTail: queryPIN)
+        let alg = algorithm
+        let v3 = alg == .sm4
+
+        // ATR: 3B 6D 00 00, then chip 00 81, COS "SSC", maker 86 60, the
+        // first four digits of the region, the serial (ssc.md §1.7).
+        let hist: [UInt8] = [0x00, 0x81, 0x53, 0x53, 0x43, 0x86, 0x60] + Self.bcd(String(region.prefix(4))) + holder.serial
+        let atr = ATR(protocols: [.t0], historicalBytes: hist)
+
+        // Card keys: the test issuer's masters diversified by city, then card.
+        let f = SocialSecurityCrypto.factors(region: region, historicalBytes: hist)
+        func cardKey(_ id: UInt8) -> [UInt8] {
+            try! SocialSecurityCrypto.diversify(alg, key: TestIssuer.masterKey(id, alg), factors: [f.city, f.card])
+        }
+        // 卡识别码: region ‖ D156000005 ‖ serial ‖ an authentication code
+        // "from an encryption of the other fields" [INFERRED: the first four
+        // bytes of the IRK master's encryption of region ‖ serial].
+        let regionBCD = Self.bcd(region)
+        let authInput = Self.padded(regionBCD + holder.serial, alg.blockSize)
+        let authCode = Array(
+            try! BlockCipher(alg == .sm4 ? .sm4 : .tripleDES, key: TestIssuer.masterKey(PSAM.KeyID.irk, alg)).encrypt(authInput)
+                .prefix(4))
+        let cardID = regionBCD + SocialSecurity.rid + holder.serial + authCode
+
+        var fs = FileSystem()
+        let mf = FileSystem.mf
+        var fci = TLVBuilder()
+        fci.append(0x88, [0x1E])
+        fci.append(0x9F0C, [0x86, 0x01, alg.rawValue])
+        let ssse = fs.add(.df(DedicatedFile(fid: nil, name: SocialSecurity.ssseName, fciProprietary: fci.bytes)), label: "ssse", under: mf)
+
+        let labels: [(UInt8, UInt16, String)] = [
+            (0, 0xDF01, "公共应用信息区"), (1, 0xDF02, "就业与失业信息区"), (2, 0xDF03, "社会保险信息区1"),
+            (3, 0xDF04, "社会保险信息区2"), (4, 0xDF07, "人事人才信息区"),
+        ]
+        let dir = labels.map { n, _, label -> [UInt8] in
+            var b = TLVBuilder()
+            b.appendConstructed(0x61) { t in
+                t.append(0x4F, SocialSecurity.aid(n))
+                t.append(0x50, GBK.encode(label))
+            }
+            return b.bytes
+        }
+        func recordEF(_ fid: UInt16, sfi: UInt8, _ records: [[UInt8]], read: AccessRule, update: AccessRule, tags: Bool = true, max: Int = 20) -> FileKind {
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: fid), sfi: SFI(rawValue: sfi),
+                content: .records(RecordFile(structure: .linearVariable, maxRecords: max, records: records, identifiedByTag: tags)),
+                access: AccessRules(read: read, update: update), strictLe: tags))
+        }
+        let rk = AccessRule.key(SocialSecurity.readKey)
+        let uk = AccessRule.key(SocialSecurity.updateKey)
+        fs.add(recordEF(0x0001, sfi: 30, dir, read: .always, update: uk, tags: false), label: "ssse-dir", under: ssse)
+        let expiry = String(Int(holder.issueDate.prefix(4))! + 10) + holder.issueDate.dropFirst(4)
+        let ef05 = [
+            Self.tlv(0x01, cardID),
+            Self.tlv(0x02, [0x33]),
+            Self.tlv(0x03, Array(specVersion.utf8)),
+            Self.tlv(0x04, [0x91, 0x56, 0x00, 0x00, 0x02] + regionBCD + regionBCD + [0x01]),
+            Self.tlv(0x05, Self.bcd(holder.issueDate)),
+            Self.tlv(0x06, Self.bcd(expiry)),
+            Self.tlv(0x07, Array(holder.cardNumber.utf8)),
+        ]
+        fs.add(recordEF(0xEF05, sfi: 5, ef05, read: .always, update: uk), label: "ef05", under: ssse)
+        let ef06 = [
+            Self.tlv(0x08, Array(holder.citizenID.utf8)),
+            Self.tlv(0x09, Self.padded(GBK.encode(holder.name), 30)),
+            Self.tlv(0x4E, [UInt8](repeating: 0, count: 20)),
+            Self.tlv(0x0A, [UInt8(holder.sex.asciiValue!)]),
+            Self.tlv(0x0B, [holder.nation]),
+            Self.tlv(0x0C, Self.bcd(holder.birthplace)),
+            Self.tlv(0x0D, Self.bcd(holder.birthDate)),
+        ]
+        fs.add(recordEF(0xEF06, sfi: 6, ef06, read: v3 ? rk : .always, update: uk), label: "ef06", under: ssse)
+        fs.add(
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: 0xEF07), sfi: SFI(rawValue: 7), content: .transparent(TransparentFile(data: [UInt8](repeating: 0, count: 0x300))),
+                access: AccessRules(read: rk, update: uk))), label: "ef07", under: ssse)
+        fs.add(
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: 0xEF08), sfi: SFI(rawValue: 8), content: .transparent(TransparentFile(data: [UInt8](repeating: 0, count: 0x1000))),
+                access: AccessRules(read: rk, update: uk))), label: "ef08", under: ssse)
+        let pinOrRK = AccessRule.pinOrKey(pin: SocialSecurity.socialPIN, key: SocialSecurity.readKey)
+        for (n, fid, _) in labels {
+            let df = fs.add(.df(DedicatedFile(fid: FileID(rawValue: fid), name: SocialSecurity.aid(n))), label: "df\(String(fid, radix: 16).suffix(2))", under: ssse)
+            switch fid {
+            case 0xDF01:
+                fs.add(recordEF(0xEF05, sfi: 5, [
+                    Self.tlv(0x20, Array("10".utf8)),
+                    Self.tlv(0x21, Self.padded(GBK.encode("人民路\(Int(holder.serial[0]) % 200 + 1)号"), 0x50)),
+                    Self.tlv(0x0E, Self.bcd(region)),
+                ], read: pinOrRK, update: uk), label: "df01-ef05", under: df)
+            case 0xDF04:
+                fs.add(recordEF(0xEF05, sfi: 5, [
+                    Self.tlv(0x84, Self.bcd(region)),
+                    Self.tlv(0x8B, Self.padded(Array(holder.citizenID.utf8), 0x1D)),
+                ], read: pinOrRK, update: uk), label: "df04-ef05", under: df)
+                fs.add(
+                    .ef(ElementaryFile(
+                        fid: FileID(rawValue: 0xEF08), sfi: SFI(rawValue: 8),
+                        content: .records(RecordFile(structure: .cyclic, recordSize: 0x1C, maxRecords: 30)),
+                        access: AccessRules(read: pinOrRK, update: .never, append: uk))), label: "df04-ef08", under: df)
+            default:
+                break
+            }
+        }
+
+        // The bank environment: PSE, directory, debit ADF.
+        var pseFCI = TLVBuilder()
+        pseFCI.append(0x88, [0x01])
+        pseFCI.append(0x5F2D, Array("zh".utf8))
+        pseFCI.append(0x9F11, [0x01])
+        let pse = fs.add(.df(DedicatedFile(fid: nil, name: Array("1PAY.SYS.DDF01".utf8), fciProprietary: pseFCI.bytes)), label: "pse", under: mf)
+        var dirRecord = TLVBuilder()
+        dirRecord.appendConstructed(0x70) { r in
+            r.appendConstructed(0x61) { a in
+                a.append(0x4F, PBOC.aid)
+                a.append(0x50, Array("PBOC DEBIT".utf8))
+                a.append(0x87, [0x01])
+            }
+        }
+        fs.add(recordEF(0x0001, sfi: 1, [dirRecord.bytes], read: .always, update: .never, tags: false, max: 1), label: "pse-dir", under: pse)
+        var adfFCI = TLVBuilder()
+        adfFCI.append(0x50, Array("PBOC DEBIT".utf8))
+        adfFCI.append(0x87, [0x01])
+        adfFCI.append(0x9F38, [0x9F, 0x7A, 0x01, 0x9F, 0x02, 0x06, 0x5F, 0x2A, 0x02])
+        adfFCI.append(0x5F2D, Array("zh".utf8))
+        adfFCI.append(0x9F11, [0x01])
+        adfFCI.append(0x9F12, Array("PBOC DEBIT".utf8))
+        adfFCI.appendConstructed(0xBF0C) { $0.append(0x9F4D, [0x0B, 0x0A]) }
+        let bank = fs.add(
+            .df(DedicatedFile(fid: nil, name: PBOC.aid, fciProprietary: adfFCI.bytes, blockedAnswer: .fciWithWarning)),
+            label: "pboc", under: pse)
+
+        func digits(_ s: String) -> [UInt8] { s.compactMap(\.wholeNumberValue).map(UInt8.init) }
+        var pins = [
+            PINObject(
+                label: "social", df: ssse, reference: SocialSecurity.socialPIN, digits: digits(socialPIN),
+                counter: PINCounter(limit: socialPINLimit), policy: socialPINPolicy, mustChange: mustChange,
+                changeAllowed: changeAllowed, minLength: 4, maxLength: 16),
+        ]
+        if queryPIN {
+            pins.append(
+                PINObject(
+                    label: "query", df: ssse, reference: SocialSecurity.queryPIN, digits: digits(String(holder.cardNumber.suffix(6))),
+                    counter: PINCounter(limit: socialPINLimit), policy: socialPINPolicy, minLength: 4, maxLength: 16))
+        }
+        let bankDigits: [UInt8]
+        switch bankPIN {
+        case .citizenIDDigits: bankDigits = digits(holder.citizenIDBankPIN)
+        case .fixed(let p): bankDigits = digits(p)
+        case .atActivation: bankDigits = []
+        }
+        pins.append(
+            PINObject(
+                label: "bank", df: bank, reference: 0x80, digits: bankDigits, format: .isoFormat2,
+                counter: PINCounter(limit: bankPINLimit), policy: .consecutive, minLength: 4, maxLength: 12))
+
+        let keys = [
+            CardKey(label: "IRK", df: ssse, number: PSAM.KeyID.irk, usage: .internalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.irk)),
+            CardKey(label: "STK", df: ssse, number: PSAM.KeyID.stk, usage: .maintenance, algorithm: alg, value: cardKey(PSAM.KeyID.stk)),
+            CardKey(label: "UKSSSE", df: ssse, number: SocialSecurity.updateKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.ukSSSE)),
+            CardKey(label: "PUK", df: ssse, number: SocialSecurity.reloadKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.puk)),
+            CardKey(label: "RKSSSE", df: ssse, number: SocialSecurity.readKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.rkSSSE)),
+        ]
+        return CardState(
+            profile: name, atr: atr, answerMode: answerMode, files: fs, pins: pins.sorted { $0.label < $1.label },
+            keys: keys.sorted { $0.label < $1.label })
+    }
+
+    /// Which PSAM key identifier a card key number is diversified from.
+    public static let psamKeyID: [UInt8: UInt8] = [
+        SocialSecurity.updateKey: PSAM.KeyID.ukSSSE,
+        SocialSecurity.reloadKey: PSAM.KeyID.puk,
+        SocialSecurity.readKey: PSAM.KeyID.rkSSSE,
+    ]
+}
+
+/// The PBOC debit application's fixed names.
+public enum PBOC {
+    public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01]
+}
+
+/// A virtual PSAM holding the test issuer's master keys in a DES and an SM4 environment.
+public enum VirtualPSAM {
+    public static func state(terminalNumber: String = "510100000001") -> CardState {
+        var fs = FileSystem(mf: DedicatedFile(fid: .mf, name: PSAM.environmentName(.des)))
+        var keys: [CardKey] = []
+        for alg in [SocialSecurityAlgorithm.des, .sm4] {
+            let env = alg == .des ? FileSystem.mf : fs.add(
+                .df(DedicatedFile(fid: FileID(rawValue: 0xDDF3), name: PSAM.environmentName(alg))), label: "env-sm4", under: FileSystem.mf)
+            let suffix = alg == .des ? "des" : "sm4"
+            fs.add(
+                .ef(ElementaryFile(
+                    fid: FileID(rawValue: 0x0015),
+                    content: .transparent(TransparentFile(data: [0x01] + SocialSecurityProfile.bcd("5101000000000001") + [0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00])),
+                    access: AccessRules(read: .always, update: .never))), label: "public-\(suffix)", under: env)
+            fs.add(
+                .ef(ElementaryFile(
+                    fid: FileID(rawValue: 0x0016), sfi: SFI(rawValue: 0x16),
+                    content: .transparent(TransparentFile(data: SocialSecurityProfile.bcd(terminalNumber))),
+                    access: AccessRules(read: .always, update: .never))), label: "terminal-\(suffix)", under: env)
+            let adf = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF01), name: PSAM.aid)), label: "psam-\(suffix)", under: env)
+            for id in TestIssuer.keyIDs {
+                keys.append(
+                    CardKey(
+                        label: "master-\(suffix)-\(String(id, radix: 16, uppercase: true))", df: adf, number: id,
+                        usage: .master, algorithm: alg, value: TestIssuer.masterKey(id, alg)))
+            }
+        }
+        let atr = ATR(protocols: [.t0], historicalBytes: Array("SSCARD PSAM".utf8))
+        return CardState(profile: "psam", atr: atr, answerMode: .direct, files: fs, pins: [], keys: keys)
+    }
+}

@@ -1,0 +1,95 @@
+// SSCard — CardRuntime
+
+public import CardCrypto
+
+/// What a card key is for.
+public enum KeyUsage: String, Hashable, Sendable, CaseIterable {
+    /// EXTERNAL AUTHENTICATE: the terminal proves it knows the key (UK, RK, PUK).
+    case externalAuthentication
+    /// INTERNAL AUTHENTICATE: the card proves it is genuine (IRK).
+    case internalAuthentication
+    /// MACs of application maintenance commands (STK): PIN reload, blocks.
+    case maintenance
+    /// An issuer master key, from which card keys are diversified (a PSAM holds these).
+    case master
+}
+
+/// A symmetric key on the card, with its own try counter.
+public struct CardKey: Hashable, Sendable {
+    /// A name for people and images: `UKSSSE`, `RKSSSE`, `IRK`, `STK`.
+    public var label: String
+    /// The DF the key belongs to (node index); it counts for that DF and below.
+    public var df: Int
+    /// The key number (EXTERNAL AUTHENTICATE's P2) or identifier.
+    public var number: UInt8
+    public var usage: KeyUsage
+    public var algorithm: SocialSecurityAlgorithm
+    /// 16 bytes.
+    public var value: [UInt8]
+    public var version: UInt8
+    public var counter: PINCounter
+
+    public init(
+        label: String, df: Int, number: UInt8, usage: KeyUsage, algorithm: SocialSecurityAlgorithm, value: [UInt8],
+        version: UInt8 = 1, counter: PINCounter = PINCounter(limit: 3)
+    ) {
+        self.label = label
+        self.df = df
+        self.number = number
+        self.usage = usage
+        self.algorithm = algorithm
+        self.value = value
+        self.version = version
+        self.counter = counter
+    }
+}
+
+public import CardAPDU
+import CardFileSystem
+
+extension VirtualCard {
+    /// The key with this number and usage in the current DF or above it, deepest first.
+    package func keyIndex(number: UInt8, usage: KeyUsage) throws(CardStatusError) -> Int {
+        var best: Int?
+        var bestDepth = -1
+        for (i, key) in state.keys.enumerated() where key.number == number && key.usage == usage {
+            guard state.files.isAncestor(key.df, of: session.currentDF) else { continue }
+            var depth = 0
+            var n: Int? = key.df
+            while let j = n {
+                depth += 1
+                n = state.files[j].parent
+            }
+            if depth > bestDepth {
+                best = i
+                bestDepth = depth
+            }
+        }
+        guard let best else { throw .referencedDataNotFound }
+        return best
+    }
+
+    /// Counts a try against a key's counter, saves it, then asks whether the
+    /// proof is right; a right proof gets the counter back to its limit.
+    /// - Throws: `6983` when blocked, `63Cx` when wrong.
+    package mutating func judgeKey(
+        _ index: Int, _ isCorrect: () throws(CardStatusError) -> Bool
+    ) throws(CardStatusError) {
+        let counter = state.keys[index].counter
+        if counter.isBlocked { throw .authenticationMethodBlocked }
+        try commit { (s: inout CardState) throws(CardStatusError) in s.keys[index].counter.remaining -= 1 }
+        if try isCorrect() {
+            try commit { (s: inout CardState) throws(CardStatusError) in s.keys[index].counter.remaining = counter.limit }
+            return
+        }
+        throw CardStatusError(.verificationFailed(retriesRemaining: Int(counter.remaining) - 1))
+    }
+
+    /// Takes the last GET CHALLENGE, which can be used once.
+    /// - Throws: `6984` when there is none.
+    package mutating func takeChallenge() throws(CardStatusError) -> [UInt8] {
+        guard let c = session.challenge else { throw .referenceDataNotUsable }
+        session.challenge = nil
+        return c
+    }
+}

@@ -1,0 +1,125 @@
+// SSCard — PSAMApplet
+//
+// The terminal's security module for the social-security card (MOHRSS part 9;
+// spec/ssc.md §3.4). It holds the issuer master keys; DELIVERY SESSION KEY
+// diversifies one of them down to the card's key with the card's factors and
+// derives the session key from a random, and CIPHER DATA encrypts or MACs
+// under that session key. Terminal and card thus agree without the terminal
+// ever holding a card key.
+//
+//   MF 3F00 "sx1.sh.社会保障" (DES)      DDF "sx3.sh.社会保障" (SM4) [INFERRED]
+//   ├── EF 0015 public information       ├── EF 0015, EF 0016
+//   ├── EF 0016 terminal number (cn 6)   └── ADF DF01 D15600000590 (masters)
+//   └── ADF DF01 D15600000590 (masters)
+
+public import CardAPDU
+public import CardCrypto
+import CardFileSystem
+public import CardRuntime
+
+public enum PSAM {
+    /// The PSAM application's AID.
+    public static let aid: [UInt8] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90]
+    /// Environment names: `sx1.sh.社会保障` (DES), `sx2…` (SSF33), `sx3…` (SM4).
+    public static func environmentName(_ algorithm: SocialSecurityAlgorithm) -> [UInt8] {
+        let digit: UInt8 =
+            switch algorithm {
+            case .des: 0x31
+            case .ssf33: 0x32
+            case .sm4: 0x33
+            }
+        return [0x73, 0x78, digit, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF]
+    }
+
+    /// Key identifiers (标识) of the HSM/PSAM key table (SC-RW appendix B).
+    public enum KeyID {
+        public static let irk: UInt8 = 0x08
+        public static let stk: UInt8 = 0x09
+        public static let rkSSSE: UInt8 = 0x0A
+        public static let puk: UInt8 = 0x10
+        public static let ukSSSE: UInt8 = 0x12
+    }
+}
+
+/// The PSAM applet, registered on each environment's ADF.
+public struct PSAMApplet: Applet {
+    public init() {}
+
+    public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+        switch (c.cla, c.ins) {
+        case (0xBF, 0xDE): return try deliverSessionKey(c, &card)
+        case (0x80, 0xFA): return try cipherData(c, &card)
+        default: return nil
+        }
+    }
+
+    func crypto<T>(_ body: () throws(CryptoError) -> T) throws(CardStatusError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw CardStatusError(.functionNotSupported)
+        }
+    }
+
+    /// `BF DE P1 P2 Lc factors ‖ input`: P1 b8–b6 = number of diversification
+    /// levels (0–3), b5–b1 = key type; P2 = key identifier; the factors (8
+    /// bytes each) are listed from the card's level upwards, so the last one
+    /// is applied to the master first; the input is the session random
+    /// (8 bytes for DES, 16 for SM4).
+    func deliverSessionKey(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        let levels = Int(c.p1 >> 5)
+        guard levels <= 3 else { throw .incorrectP1P2 }
+        let index: Int
+        do {
+            index = try card.keyIndex(number: c.p2, usage: .master)
+        } catch {
+            throw CardStatusError(.keyIndexNotSupported)
+        }
+        let master = card.state.keys[index]
+        let algorithm = master.algorithm
+        guard c.nc == 8 * levels + algorithm.blockSize else { throw .wrongLength }
+        let data = Array(c.data)
+        let factors = (0..<levels).map { Array(data[($0 * 8)..<($0 * 8 + 8)]) }
+        let input = Array(data[(8 * levels)...])
+        let sessionKey = try crypto { () throws(CryptoError) in
+            let key = try SocialSecurityCrypto.diversify(algorithm, key: master.value, factors: factors.reversed())
+            return try SocialSecurityCrypto.sessionKey(algorithm, key: key, random: input)
+        }
+        card.session.appletScratch = [algorithm.rawValue] + sessionKey
+        return .ok
+    }
+
+    /// `80 FA P1 00 Lc data`: P1 `00`/`02` encrypt (ECB, whole blocks), `05`
+    /// MAC of one message, `07` first / `03` next / `01` last part of a MAC.
+    func cipherData(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.p2 == 0 else { throw .incorrectP1P2 }
+        let scratch = card.session.appletScratch
+        guard let first = scratch.first, let algorithm = SocialSecurityAlgorithm(rawValue: first) else {
+            throw .conditionsNotSatisfied
+        }
+        let keyLength = algorithm == .des ? 8 : 16
+        let sessionKey = Array(scratch[1...keyLength])
+        let pending = Array(scratch[(1 + keyLength)...])
+        let data = Array(c.data)
+        switch c.p1 {
+        case 0x00, 0x02:
+            guard !data.isEmpty, data.count % algorithm.blockSize == 0 else { throw .wrongLength }
+            let out = try crypto { () throws(CryptoError) in
+                try BlockCipher(algorithm == .des ? .des : .sm4, key: sessionKey).encrypt(data)
+            }
+            return CardAnswer(out)
+        case 0x05, 0x01:
+            let message = (c.p1 == 0x01 ? pending : []) + data
+            card.session.appletScratch = [first] + sessionKey
+            let mac = try crypto { () throws(CryptoError) in
+                try SocialSecurityCrypto.mac(algorithm, sessionKey: sessionKey, data: message)
+            }
+            return CardAnswer(mac)
+        case 0x07, 0x03:
+            card.session.appletScratch = [first] + sessionKey + (c.p1 == 0x03 ? pending : []) + data
+            return .ok
+        default:
+            throw .incorrectP1P2
+        }
+    }
+}
