@@ -18,13 +18,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job: the conformance suite on the embedded virtual card.
+# The main job: the conformance suite on the embedded virtual card (each
+# script names its profile with a '# @card' line), then a social read.
 run: build
-	@echo "== apdu-scripts/iso7816 on the default card =="
-	@$(SSCARD) run apdu-scripts/iso7816
+	@$(SSCARD) run apdu-scripts/
 	@echo
-	@echo "== apdu-scripts/iso7816-t0 on the iso-test-t0 card (T=0 answers) =="
-	@$(SSCARD) run --card iso-test-t0 apdu-scripts/iso7816-t0
+	@$(SSCARD) social read --card default
 
 test: deps
 	$(SWIFT) build --build-tests

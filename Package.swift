@@ -96,6 +96,10 @@ let package = Package(
         ),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
         .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SocialSecurityTests",
+            dependencies: ["CardPersonalization", "CardRuntime", "CardTransport", "SocialSecurityApplet", "Terminal", "CardCrypto"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardRuntimeTests", dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem"],

@@ -178,6 +178,13 @@ public struct FileSystem: Hashable, Sendable {
         try body(&ef)
     }
 
+    /// Turns the strict-Le rule off on every EF.
+    public mutating func relaxStrictLe() throws(CardStatusError) {
+        for i in nodes.indices where nodes[i].ef != nil {
+            try updateEF(i) { (ef: inout ElementaryFile) throws(CardStatusError) in ef.strictLe = false }
+        }
+    }
+
     /// Changes a DF's attributes.
     public mutating func updateDF(_ index: Int, _ body: (inout DedicatedFile) -> Void) {
         guard case .df(var df) = nodes[index].kind else { return }

@@ -142,6 +142,9 @@ struct ProfileFile: Codable {
     var base: String
     var answerMode: String?
     var seed: UInt64?
+    /// READ RECORD/BINARY return the whole record for Le 00 or a wrong Le
+    /// instead of `6Cxx` (the lenient mode of ssc.md §1.5; off in the built-ins).
+    var lenientLe: Bool?
     var pins: [String: PINOverride]?
 
     struct PINOverride: Codable {
@@ -189,6 +192,9 @@ struct ProfileFile: Codable {
         var state = base
         state.profile = doc.name
         if let mode { state.answerMode = mode }
+        if doc.lenientLe == true {
+            try! state.files.relaxStrictLe()
+        }
         var image = CardImageCodec.document(state)
         for (label, o) in doc.pins ?? [:] {
             guard var pin = image.pins[label] else {

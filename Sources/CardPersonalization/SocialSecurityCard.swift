@@ -288,6 +288,6 @@ public enum VirtualPSAM {
             }
         }
         let atr = ATR(protocols: [.t0], historicalBytes: Array("SSCARD PSAM".utf8))
-        return CardState(profile: "psam", atr: atr, answerMode: .direct, files: fs, pins: [], keys: keys)
+        return CardState(profile: "psam", atr: atr, answerMode: .direct, files: fs, pins: [], keys: keys.sorted { $0.label < $1.label })
     }
 }

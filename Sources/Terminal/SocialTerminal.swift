@@ -325,8 +325,8 @@ public final class SocialTerminal {
         return mac
     }
 
-    /// Needs the card ID for the diversification factors: reads EF05 record 01.
-    func loadCardID() throws(TerminalError) {
+    /// Reads 卡识别码 (EF05 record 01), which the diversification factors need, and reselects the SSSE.
+    public func loadCardID() throws(TerminalError) {
         let ef05 = try readRecords(ef: 0xEF05, tags: [0x01])
         cardID = ef05[0x01] ?? []
         guard cardID.count == 16 else { throw TerminalError(kind: .malformed, step: "READ RECORD EF05 tag 01") }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct SendCommandTests {
     @Test func printsCommandsAndAnswers() throws {
-        let r = try SSCardProcess.run(["send", "00A4040006A00000999901", "0020000103999999", "00 EE 00 00"])
+        let r = try SSCardProcess.run(["send", "--card", "iso-test", "00A4040006A00000999901", "0020000103999999", "00 EE 00 00"])
         #expect(r.status == 0, "the card answered: exit 0 whatever the status words")
         #expect(
             r.stdoutLines == [
@@ -61,7 +61,7 @@ import Testing
     @Test func corruptImageNamesTheField() throws {
         let dir = try temporaryDirectory()
         let image = dir + "/card.json"
-        _ = try SSCardProcess.run(["card", "new", "--out", image])
+        _ = try SSCardProcess.run(["card", "new", "--profile", "iso-test", "--out", image])
         var text = try String(contentsOfFile: image, encoding: .utf8)
         text = text.replacingOccurrences(of: "\"limit\" : 6", with: "\"limit\" : 16")
         try text.write(toFile: image, atomically: true, encoding: .utf8)
@@ -76,23 +76,27 @@ import Testing
     @Test func profilesList() throws {
         let r = try SSCardProcess.run(["profiles"])
         #expect(r.status == 0)
-        #expect(r.stdoutLines.map { String($0.prefix { $0 != " " }) } == ["default", "iso-test", "iso-test-t0"])
+        #expect(
+            r.stdoutLines.map { String($0.prefix { $0 != " " }) }
+                == ["default", "default-des", "default-t0", "cumulative", "chongqing", "iso-test", "iso-test-t0", "psam"])
     }
 }
 
 @Suite struct RunCommandTests {
     @Test func conformanceSuitePasses() throws {
-        let r = try SSCardProcess.run(["run", repositoryRoot + "/apdu-scripts/iso7816"])
+        // Every script names its card with '# @card'.
+        let r = try SSCardProcess.run(["run", repositoryRoot + "/apdu-scripts"])
         #expect(r.status == 0, "\(r.stdout)")
-        #expect(r.stdoutLines.last == "7 passed, 0 failed")
-        let t0 = try SSCardProcess.run(["run", "--card", "iso-test-t0", repositoryRoot + "/apdu-scripts/iso7816-t0"])
-        #expect(t0.status == 0, "\(t0.stdout)")
-        #expect(t0.stdoutLines.last == "2 passed, 0 failed")
+        let scripts = try FileManager.default.subpathsOfDirectory(atPath: repositoryRoot + "/apdu-scripts").filter { $0.hasSuffix(".apdu") }
+        #expect(r.stdoutLines.last == "\(scripts.count) passed, 0 failed")
+        #expect(scripts.count >= 17)
+        let iso = try SSCardProcess.run(["run", repositoryRoot + "/apdu-scripts/iso7816"])
+        #expect(iso.stdoutLines.last == "7 passed, 0 failed")
     }
 
     @Test func aFailedExpectationIsReportedWithScriptLineCommandExpectedActual() throws {
         let dir = try temporaryDirectory()
-        try "00A4040006A00000999901\n< 6F * 90 00\n0020000103999999\n< 90 00\n".write(
+        try "# @card iso-test\n00A4040006A00000999901\n< 6F * 90 00\n0020000103999999\n< 90 00\n".write(
             toFile: dir + "/a.apdu", atomically: true, encoding: .utf8)
         try "0084000008\n< XX XX XX XX XX XX XX XX 90 00\n".write(toFile: dir + "/b.apdu", atomically: true, encoding: .utf8)
         let junit = dir + "/report.xml"
@@ -101,7 +105,7 @@ import Testing
         #expect(r.status == 1)
         let lines = r.stdoutLines
         #expect(lines.contains("FAIL \(dir)/a.apdu (1 of 2 checks failed)"))
-        #expect(lines.contains("  \(dir)/a.apdu:4: 00 20 00 01 03 ** ** **"))
+        #expect(lines.contains("  \(dir)/a.apdu:5: 00 20 00 01 03 ** ** **"))
         #expect(lines.contains("    expected: 90 00"))
         #expect(lines.contains("    actual:   63 C5"))
         #expect(lines.contains("PASS \(dir)/b.apdu (1 checks)"))
@@ -116,7 +120,7 @@ import Testing
     @Test func badScriptExitsTwoBeforeRunningAnything() throws {
         let dir = try temporaryDirectory()
         let image = dir + "/card.json"
-        _ = try SSCardProcess.run(["card", "new", "--out", image])
+        _ = try SSCardProcess.run(["card", "new", "--profile", "iso-test", "--out", image])
         try "00A4040006A00000999901\n0020000103999999\n".write(toFile: dir + "/1.apdu", atomically: true, encoding: .utf8)
         try "00A4\n".write(toFile: dir + "/2.apdu", atomically: true, encoding: .utf8)
         let r = try SSCardProcess.run(["run", "--image", image, dir + "/1.apdu", dir + "/2.apdu"])
@@ -130,7 +134,7 @@ import Testing
     @Test func imageStatePersistsBetweenRuns() throws {
         let dir = try temporaryDirectory()
         let image = dir + "/card.json"
-        _ = try SSCardProcess.run(["card", "new", "--out", image])
+        _ = try SSCardProcess.run(["card", "new", "--profile", "iso-test", "--out", image])
         try "00A4040006A00000999901\n0020000103999999\n< 63 CX\n".write(toFile: dir + "/s.apdu", atomically: true, encoding: .utf8)
         _ = try SSCardProcess.run(["run", "--image", image, dir + "/s.apdu"])
         try "00A4040006A00000999901\n00200001\n< 63 C5\n".write(toFile: dir + "/check.apdu", atomically: true, encoding: .utf8)
