@@ -25,6 +25,9 @@ let package = Package(
         .library(name: "CardPersonalization", targets: ["CardPersonalization"]),
         .library(name: "CardTransport", targets: ["CardTransport"]),
         .library(name: "CardScript", targets: ["CardScript"]),
+        .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
+        .library(name: "PSAMApplet", targets: ["PSAMApplet"]),
+        .library(name: "Terminal", targets: ["Terminal"]),
         .executable(name: "sscard", targets: ["sscard"]),
     ],
     dependencies: [

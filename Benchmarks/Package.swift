@@ -37,9 +37,23 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CardAPDU", package: sscard),
                 .product(name: "CardRuntime", package: sscard),
-                .product(name: "CardImage", package: sscard),
+                .product(name: "CardPersonalization", package: sscard),
             ],
             path: "Benchmarks/CardOS",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Social",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CardAPDU", package: sscard),
+                .product(name: "CardCrypto", package: sscard),
+                .product(name: "CardPersonalization", package: sscard),
+                .product(name: "CardTransport", package: sscard),
+                .product(name: "Terminal", package: sscard),
+                .product(name: "SocialSecurityApplet", package: sscard),
+            ],
+            path: "Benchmarks/Social",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -4,6 +4,9 @@
 set -euo pipefail
 
 packages=(
+    libssl-dev   # CardCrypto: OpenSSL libcrypto (3DES, SM4) through the COpenSSL module
+    pkg-config   # SwiftPM finds libcrypto's flags with it
+    openssl      # tests cross-check the ciphers against its command line
 )
 
 missing=()

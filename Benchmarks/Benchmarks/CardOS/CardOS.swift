@@ -3,7 +3,7 @@
 
 import Benchmark
 import CardAPDU
-import CardImage
+import CardPersonalization
 import CardRuntime
 import Foundation
 
@@ -28,7 +28,7 @@ let sscardBinary: String = {
 /// A 10,000-APDU script: SELECT, then READ RECORD / READ BINARY / VERIFY
 /// query, each with its expected answer.
 let scriptPath: String = {
-    var text = "reset\n00 A4 04 00 06 A0 00 00 99 99 01\n< 6F * 90 00\n"
+    var text = "# @card iso-test\nreset\n00 A4 04 00 06 A0 00 00 99 99 01\n< 6F * 90 00\n"
     for i in 0..<9_999 {
         switch i % 3 {
         case 0: text += "00 B2 01 1C 00\n< 01 04 11 22 33 44 90 00\n"

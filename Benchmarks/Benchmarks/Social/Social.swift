@@ -1,0 +1,68 @@
+// Social-security benchmarks: a full 3.00 `social read` in process (SELECT,
+// EF05, INTERNAL AUTHENTICATE and EXTERNAL AUTHENTICATE through the PSAM,
+// EF06), and the cost of one EXTERNAL AUTHENTICATE on the card, SM4 and 3DES.
+
+import Benchmark
+import CardAPDU
+import CardCrypto
+import CardPersonalization
+import CardTransport
+import SocialSecurityApplet
+import Terminal
+
+func socialTerminal(_ profile: String) -> SocialTerminal {
+    let card = VirtualCardTransport(card: CardFactory.virtualCard(try! CardProfiles.resolve(profile).personalize()))
+    let psam = VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state()))
+    return SocialTerminal(card: TerminalSession(transport: card), psam: TerminalSession(transport: psam))
+}
+
+/// EXTERNAL AUTHENTICATE on the card alone: the terminal's answer is computed once.
+func externalAuthenticateLoop(_ profile: String, _ algorithm: SocialSecurityAlgorithm, _ benchmark: Benchmark) {
+    var card = CardFactory.virtualCard(try! CardProfiles.resolve(profile).personalize())
+    _ = card.powerOn()
+    _ = card.transmit([0x00, 0xA4, 0x04, 0x00, 0x0F] + SocialSecurity.ssseName)
+    let key = card.state.keys.first { $0.label == "RKSSSE" }!.value
+    let original: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+    for _ in benchmark.scaledIterations {
+        let challenge = card.transmit([0x00, 0x84, 0x00, 0x00, 0x08]).dropLast(2)
+        let sk = try! SocialSecurityCrypto.sessionKey(algorithm, key: key, random: Array(challenge))
+        let auth = try! SocialSecurityCrypto.authenticationData(algorithm, sessionKey: sk, data: original)
+        let apdu: [UInt8] =
+            algorithm == .des ? [0x00, 0x82, 0x00, 0x0A, 0x10] + auth + original : [0x00, 0x82, 0x00, 0x0A, 0x11] + auth + original + [0x01]
+        let r = card.transmit(apdu)
+        precondition(r == [0x90, 0x00], "EXTERNAL AUTHENTICATE failed: \(r)")
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
+        timeUnits: .microseconds,
+        maxDuration: .seconds(3),
+        maxIterations: 100_000
+    )
+
+    Benchmark("social read, 3.00 card with IA and EA (in process, reset each time)") { benchmark in
+        let t = socialTerminal("default")
+        for _ in benchmark.scaledIterations {
+            _ = try! t.card.reset()
+            blackHole(try! t.readBasics())
+        }
+    }
+
+    Benchmark("social read, 2.00 card without authentication (in process, reset each time)") { benchmark in
+        let t = socialTerminal("default-des")
+        for _ in benchmark.scaledIterations {
+            _ = try! t.card.reset()
+            blackHole(try! t.readBasics())
+        }
+    }
+
+    Benchmark("EXTERNAL AUTHENTICATE on the card + GET CHALLENGE, SM4") { benchmark in
+        externalAuthenticateLoop("default", .sm4, benchmark)
+    }
+
+    Benchmark("EXTERNAL AUTHENTICATE on the card + GET CHALLENGE, 3DES") { benchmark in
+        externalAuthenticateLoop("default-des", .des, benchmark)
+    }
+}
