@@ -233,6 +233,34 @@ public struct FileSystem: Hashable, Sendable {
         nodes[index].isDF ? index : nodes[index].parent ?? Self.mf
     }
 
+    /// How many DFs lie between a node and the MF, itself included (the MF is 1).
+    public func depth(of index: Int) -> Int {
+        var depth = 0
+        var i: Int? = index
+        while let j = i {
+            depth += 1
+            i = nodes[j].parent
+        }
+        return depth
+    }
+
+    /// Of the items whose DF is `current` or above it, the index of the one
+    /// in the deepest DF: a PIN or key of the current DF hides one of the MF.
+    public func deepest<C: Collection>(_ items: C, from current: Int, df: (C.Element) -> Int) -> C.Index? {
+        var best: C.Index? = nil
+        var bestDepth = -1
+        for i in items.indices {
+            let d = df(items[i])
+            guard isAncestor(d, of: current) else { continue }
+            let depth = self.depth(of: d)
+            if depth > bestDepth {
+                best = i
+                bestDepth = depth
+            }
+        }
+        return best
+    }
+
     /// Whether `ancestor` is `index` or above it.
     public func isAncestor(_ ancestor: Int, of index: Int) -> Bool {
         var i: Int? = index

@@ -50,23 +50,11 @@ import CardFileSystem
 extension VirtualCard {
     /// The key with this number and usage in the current DF or above it, deepest first.
     package func keyIndex(number: UInt8, usage: KeyUsage) throws(CardStatusError) -> Int {
-        var best: Int?
-        var bestDepth = -1
-        for (i, key) in state.keys.enumerated() where key.number == number && key.usage == usage {
-            guard state.files.isAncestor(key.df, of: session.currentDF) else { continue }
-            var depth = 0
-            var n: Int? = key.df
-            while let j = n {
-                depth += 1
-                n = state.files[j].parent
-            }
-            if depth > bestDepth {
-                best = i
-                bestDepth = depth
-            }
+        let candidates = state.keys.indices.filter { state.keys[$0].number == number && state.keys[$0].usage == usage }
+        guard let best = state.files.deepest(candidates, from: session.currentDF, df: { state.keys[$0].df }) else {
+            throw .referencedDataNotFound
         }
-        guard let best else { throw .referencedDataNotFound }
-        return best
+        return candidates[best]
     }
 
     /// Counts a try against a key's counter, saves it, then asks whether the

@@ -13,20 +13,11 @@ import CardFileSystem
 extension VirtualCard {
     /// The PIN object a reference names in the current DF or above it, deepest first.
     package func pinIndex(reference: UInt8) throws(CardStatusError) -> Int {
-        var best: Int?
-        var bestDepth = -1
-        for (i, pin) in state.pins.enumerated() where pin.reference == reference {
-            guard state.files.isAncestor(pin.df, of: session.currentDF) else { continue }
-            var depth = 0
-            var n: Int? = pin.df
-            while let j = n { depth += 1; n = state.files[j].parent }
-            if depth > bestDepth {
-                best = i
-                bestDepth = depth
-            }
+        let candidates = state.pins.indices.filter { state.pins[$0].reference == reference }
+        guard let best = state.files.deepest(candidates, from: session.currentDF, df: { state.pins[$0].df }) else {
+            throw .referencedDataNotFound
         }
-        guard let best else { throw .referencedDataNotFound }
-        return best
+        return candidates[best]
     }
 
     /// Counts a try against a counter, then compares.
