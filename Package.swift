@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
         .library(name: "PSAMApplet", targets: ["PSAMApplet"]),
         .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
+        .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
     ],
     dependencies: [
@@ -75,6 +77,13 @@ let package = Package(
         .target(
             name: "Terminal", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardTransport"],
             swiftSettings: swiftSettings),
+        // PC/SC: pcsc-lite through a system-library module; CardTransportPCSC
+        // is its only importer.
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        .target(
+            name: "CardTransportPCSC", dependencies: ["CPCSCLite", "CardAPDU", "CardTransport"],
+            swiftSettings: swiftSettings),
+        .target(name: "VPCDBridge", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
         // Explains APDUs and TLV for people and for JSON consumers. No Foundation.
         .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -82,6 +91,7 @@ let package = Package(
             dependencies: [
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
+                "CardTransportPCSC", "VPCDBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -102,6 +112,10 @@ let package = Package(
         .testTarget(
             name: "SocialSecurityTests",
             dependencies: ["CardPersonalization", "CardRuntime", "CardTransport", "SocialSecurityApplet", "Terminal", "CardCrypto"],
+            swiftSettings: swiftSettings),
+        // Starts its own pcscd and `sscard serve` (by PID) when pcscd and vpcd are installed.
+        .testTarget(
+            name: "PCSCTests", dependencies: ["CardTransportPCSC", "CardTransport", "CardAPDU", "sscard"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(

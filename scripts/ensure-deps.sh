@@ -7,6 +7,12 @@ packages=(
     libssl-dev   # CardCrypto: OpenSSL libcrypto (3DES, SM4) through the COpenSSL module
     pkg-config   # SwiftPM finds libcrypto's flags with it
     openssl      # tests cross-check the ciphers against its command line
+    libpcsclite-dev  # CardTransportPCSC: pcsc-lite through the CPCSCLite module
+    pcscd            # PC/SC tests start their own pcscd
+    vsmartcard-vpcd  # the vpcd reader driver that `sscard serve` plugs the virtual card into
+    pcsc-tools       # scriptor, a third-party client in the tests
+    opensc           # opensc-tool, another one
+    python3-pyscard  # pyscard, a third one
 )
 
 missing=()

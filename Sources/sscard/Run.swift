@@ -89,7 +89,7 @@ struct Run: ParsableCommand {
             }
             var traceText = ""
             var results: [ScriptResult] = []
-            let shared = source.image != nil ? try source.makeTransport() : nil
+            let shared = source.isShared ? try source.makeTransport() : nil
             let start = Date()
             for script in scripts {
                 let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
