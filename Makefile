@@ -7,7 +7,7 @@
 SWIFT ?= swift
 SSCARD = .build/debug/sscard
 
-.PHONY: all build run test bench deps clean
+.PHONY: all build run test bench bench-pcsc deps clean
 
 all: build
 
@@ -32,6 +32,10 @@ test: deps
 bench:
 	$(SWIFT) build -c release --product sscard
 	cd Benchmarks && $(SWIFT) package benchmark
+
+# APDU/s through pcscd + vpcd: the virtual card against a C echo card.
+bench-pcsc: deps
+	Benchmarks/pcsc/run.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -56,5 +56,11 @@ let package = Package(
             path: "Benchmarks/Social",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Not an ordo-one benchmark: it needs pcscd and vpcd (pcsc/run.sh sets them up).
+        .executableTarget(
+            name: "PCSCThroughput",
+            dependencies: [.product(name: "CardTransportPCSC", package: sscard)],
+            path: "Benchmarks/PCSCThroughput"
+        ),
     ]
 )

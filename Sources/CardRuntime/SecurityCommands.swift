@@ -152,7 +152,12 @@ extension VirtualCard {
         guard c.p1 == 0, c.p2 == 0 else { throw .incorrectP1P2 }
         guard c.nc == 0, let ne = c.ne, ne == 4 || ne == 8 || ne == 16 else { throw .wrongLength }
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<ne).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ne)
+        while bytes.count < ne {
+            // One 64-bit draw gives eight bytes.
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0.prefix(ne - bytes.count)) }
+        }
         session.challenge = bytes
         return CardAnswer(bytes)
     }

@@ -40,7 +40,8 @@ public final class VirtualVPCDCard: VPCDCard {
 
 /// A pipe that, once written, tells every bridge to stop (SIGINT/SIGTERM).
 public final class StopSignal: @unchecked Sendable {
-    let readFD: Int32
+    /// Readable once fired.
+    public let readFD: Int32
     /// The descriptor a signal handler writes one byte to.
     public let writeFD: Int32
 
@@ -145,27 +146,6 @@ public final class VPCDBridge: @unchecked Sendable {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Reads exactly `count` bytes; `nil` on EOF, error or stop.
-    func readExactly(_ fd: Int32, _ count: Int, _ stop: StopSignal, into buffer: inout [UInt8]) -> Bool {
-        buffer.removeAll(keepingCapacity: true)
-        var chunk = [UInt8](repeating: 0, count: max(count, 1))
-        while buffer.count < count {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stop.readFD, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            if fds[1].revents != 0 { return false }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, count - buffer.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            quickAck(fd)
-            buffer.append(contentsOf: chunk[0..<n])
-        }
-        return true
-    }
-
     func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
@@ -177,33 +157,93 @@ public final class VPCDBridge: @unchecked Sendable {
         return true
     }
 
+    /// The connected socket, for ``interrupt()``.
+    private let lock = NSLockLike()
+    private var activeFD: Int32 = -1
+
+    /// Ends the current connection at once (from another thread): a blocked
+    /// `recv` returns, and the bridge sees the stop signal.
+    public func interrupt() {
+        lock.withLock { if activeFD >= 0 { _ = shutdown(activeFD, Int32(SHUT_RDWR)) } }
+    }
+
     /// Serves one connection; returns why it ended.
+    ///
+    /// The fast path is plain blocking `recv` into one buffer, a frame
+    /// parsed from whatever arrived, and one `send` per answer: the same
+    /// system calls as a minimal C card. A stop interrupts `recv` through
+    /// ``interrupt()``.
     func serve(_ fd: Int32, _ stop: StopSignal) -> String {
-        var header: [UInt8] = []
-        var payload: [UInt8] = []
-        header.reserveCapacity(2)
-        payload.reserveCapacity(300)
+        lock.withLock { activeFD = fd }
+        defer { lock.withLock { activeFD = -1 } }
+        if stop.isFired { return "stopped" }
+        var inbox = [UInt8](repeating: 0, count: 2 * 65_540)
+        var start = 0
+        var end = 0
+        var frame: [UInt8] = []
+        frame.reserveCapacity(300)
         while true {
-            guard readExactly(fd, 2, stop, into: &header) else { return "vpcd closed the connection" }
-            let length = Int(header[0]) << 8 | Int(header[1])
-            guard readExactly(fd, length, stop, into: &payload) else { return "vpcd closed the connection" }
-            var reply: [UInt8]? = nil
-            if length == 1 {
-                switch payload[0] {
-                case 0x00: card.powerOff()
-                case 0x01: card.powerOn()
-                case 0x02: card.reset()
-                case 0x04: reply = card.atr
-                default: break
+            // A whole frame in the inbox?
+            if end - start >= 2 {
+                let length = Int(inbox[start]) << 8 | Int(inbox[start + 1])
+                if end - start >= 2 + length {
+                    let payload = Array(inbox[(start + 2)..<(start + 2 + length)])
+                    start += 2 + length
+                    if start == end {
+                        start = 0
+                        end = 0
+                    }
+                    var reply: [UInt8]? = nil
+                    if length == 1 {
+                        switch payload[0] {
+                        case 0x00: card.powerOff()
+                        case 0x01: card.powerOn()
+                        case 0x02: card.reset()
+                        case 0x04: reply = card.atr
+                        default: break
+                        }
+                    } else {
+                        // Every APDU gets an answer: vpcd has no timeout and would hang.
+                        reply = length >= 4 ? card.transmit(payload) : [0x67, 0x00]
+                    }
+                    if let r = reply {
+                        frame.removeAll(keepingCapacity: true)
+                        frame.append(UInt8(r.count >> 8))
+                        frame.append(UInt8(r.count & 0xFF))
+                        frame.append(contentsOf: r)
+                        guard writeAll(fd, frame) else { return "write failed" }
+                    }
+                    continue
                 }
-            } else {
-                // Every APDU gets an answer: vpcd has no timeout and would hang.
-                reply = length >= 4 ? card.transmit(payload) : [0x67, 0x00]
             }
-            if let r = reply {
-                let frame = [UInt8(r.count >> 8), UInt8(r.count & 0xFF)] + r
-                guard writeAll(fd, frame) else { return "write failed" }
+            // Need more bytes: compact, then one blocking recv.
+            if start > 0 && inbox.count - end < 65_540 {
+                inbox.withUnsafeMutableBufferPointer { b in
+                    _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
+                }
+                end -= start
+                start = 0
             }
+            let n = inbox.withUnsafeMutableBufferPointer { b in recv(fd, b.baseAddress! + end, b.count - end, 0) }
+            if n < 0 && errno == EINTR {
+                if stop.isFired { return "stopped" }
+                continue
+            }
+            if n <= 0 { return stop.isFired ? "stopped" : "vpcd closed the connection" }
+            quickAck(fd)
+            end += n
         }
+    }
+}
+
+/// A mutex without Foundation.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }

@@ -128,6 +128,10 @@ struct Serve: ParsableCommand {
                 }
                 thread.start()
             }
+            // Wait for the stop signal, then end every connection at once.
+            var p = pollfd(fd: stop.readFD, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, -1) < 0 && errno == EINTR {}
+            for bridge in bridges { bridge.interrupt() }
             group.wait()
             if !quiet { printLine("stopped: the card\(bridges.count > 1 ? "s are" : " is") removed") }
         }
