@@ -30,6 +30,11 @@ public struct TerminalError: Error, Sendable, CustomStringConvertible {
     /// The step: "SELECT SSSE", "READ RECORD EF05 07", …
     public var step: String
 
+    public init(kind: Kind, step: String) {
+        self.kind = kind
+        self.step = step
+    }
+
     public var description: String {
         switch kind {
         case .transport(let e): "\(step): \(e)"

@@ -6,6 +6,7 @@ import CardAPDU
 import CardInspect
 import CardPersonalization
 import CardTransport
+import CardTransportPCSC
 import CardCrypto
 import Terminal
 
@@ -27,9 +28,22 @@ struct Social: ParsableCommand {
         return SocialTerminal(card: TerminalSession(transport: card), psam: TerminalSession(transport: psam))
     }
 
-    /// Runs a flow; a card or transport failure is one line on stderr.
-    static func flow<T>(_ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
-        do {
+    /// Runs a flow, inside a PC/SC transaction on a real reader so that no
+    /// other program interleaves its APDUs; a card or transport failure is
+    /// one line on stderr.
+    static func flow<T>(_ terminal: SocialTerminal, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
+        do throws(TerminalError) {
+            if let reader = terminal.card.transport as? PCSCTransport {
+                do {
+                    return try reader.transaction { () throws -> T in try body() }
+                } catch let e as TerminalError {
+                    throw e
+                } catch let e as TransportError {
+                    throw TerminalError(kind: .transport(e), step: "PC/SC transaction")
+                } catch {
+                    throw TerminalError(kind: .malformed, step: "\(error)")
+                }
+            }
             return try body()
         } catch {
             if case .transport = error.kind { throw CLIError("\(error)", status: ExitStatus.transport) }
@@ -58,7 +72,7 @@ struct Social: ParsableCommand {
         func run() throws {
             try reporting {
                 let terminal = try Social.terminal(source)
-                let info = try Social.flow { () throws(TerminalError) in try terminal.readBasics() }
+                let info = try Social.flow(terminal) { () throws(TerminalError) in try terminal.readBasics() }
                 let line = info.iReadCardBas(terminalNumber: terminalNumber)
                 if json {
                     let object = JSONValue.object([
@@ -107,7 +121,7 @@ struct Social: ParsableCommand {
             try reporting {
                 let pin = try pins.pin()
                 let terminal = try Social.terminal(source)
-                let result = try Social.flow { () throws(TerminalError) in try terminal.verifyPIN(pin, reference: query ? 0x01 : 0x00) }
+                let result = try Social.flow(terminal) { () throws(TerminalError) in try terminal.verifyPIN(pin, reference: query ? 0x01 : 0x00) }
                 try Social.report(result, success: "PIN verified")
             }
         }
@@ -123,7 +137,7 @@ struct Social: ParsableCommand {
                 let old = try pins.pin("Current PIN")
                 let new = try pins.newPIN()
                 let terminal = try Social.terminal(source)
-                let result = try Social.flow { () throws(TerminalError) in try terminal.changePIN(old: old, new: new) }
+                let result = try Social.flow(terminal) { () throws(TerminalError) in try terminal.changePIN(old: old, new: new) }
                 try Social.report(result, success: "PIN changed")
             }
         }
@@ -140,7 +154,7 @@ struct Social: ParsableCommand {
             try reporting {
                 let new = try pins.newPIN()
                 let terminal = try Social.terminal(source)
-                try Social.flow { () throws(TerminalError) in try terminal.reloadPIN(new) }
+                try Social.flow(terminal) { () throws(TerminalError) in try terminal.reloadPIN(new) }
                 printLine("PIN reloaded")
             }
         }
@@ -156,7 +170,7 @@ struct Social: ParsableCommand {
             try reporting {
                 guard yes else { throw CLIError("the application block is permanent: add --yes to confirm", status: ExitStatus.badInput) }
                 let terminal = try Social.terminal(source)
-                try Social.flow { () throws(TerminalError) in try terminal.block(card: false) }
+                try Social.flow(terminal) { () throws(TerminalError) in try terminal.block(card: false) }
                 printLine("application blocked")
             }
         }
@@ -172,7 +186,7 @@ struct Social: ParsableCommand {
             try reporting {
                 guard yes else { throw CLIError("the card block is permanent: add --yes to confirm", status: ExitStatus.badInput) }
                 let terminal = try Social.terminal(source)
-                try Social.flow { () throws(TerminalError) in try terminal.block(card: true) }
+                try Social.flow(terminal) { () throws(TerminalError) in try terminal.block(card: true) }
                 printLine("card blocked")
             }
         }
