@@ -175,6 +175,12 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
 
     /// `SCardConnect` (and the context first, when needed); returns the ATR.
     public func connect() throws(TransportError) -> [UInt8] {
+        try ensureConnected()
+        return try atr()
+    }
+
+    /// `SCardConnect` (and the context first) when there is no card handle.
+    func ensureConnected() throws(TransportError) {
         if handle == nil {
             if context == nil { context = try PCSCContext(backend) }
             let (rv, h, p) = backend.connect(
@@ -184,7 +190,6 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
             handle = h
             activeProtocol = p
         }
-        return try atr()
     }
 
     /// `SCardStatus`.
@@ -198,7 +203,7 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
 
     /// `SCardReconnect` with `SCARD_UNPOWER_CARD` (cold) or `SCARD_RESET_CARD` (warm).
     public func reset(cold: Bool) throws(TransportError) -> [UInt8] {
-        _ = try connect()
+        try ensureConnected()
         let (rv, p) = backend.reconnect(
             handle!, share: share == .shared ? PCSC.shareShared : PCSC.shareExclusive, protocols: protocols,
             initialization: cold ? PCSC.unpowerCard : PCSC.resetCard)
@@ -214,7 +219,7 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
         guard command.count >= 4, command.count <= PCSC.maxBufferExtended else {
             throw TransportError(.invalidAPDU, reason: "\(command.count) byte(s) is not a command APDU")
         }
-        _ = try connect()
+        try ensureConnected()
         let (rv, response) = backend.transmit(handle!, protocol: activeProtocol, command)
         if UInt32(truncatingIfNeeded: rv) == PCSC.resetCard_ {
             let (r, p) = backend.reconnect(
@@ -233,7 +238,7 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
     /// Runs `body` inside `SCardBeginTransaction`/`SCardEndTransaction`, so
     /// that no other program interleaves its APDUs with a multi-APDU flow.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        _ = try connect()
+        try ensureConnected()
         let rv = backend.beginTransaction(handle!)
         guard rv == PCSC.success else { throw fail(rv, "SCardBeginTransaction") }
         defer { if let h = handle { _ = backend.endTransaction(h, disposition: PCSC.leaveCard) } }
