@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "CardScript", targets: ["CardScript"]),
         .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
         .library(name: "PSAMApplet", targets: ["PSAMApplet"]),
+        .library(name: "PBOCApplet", targets: ["PBOCApplet"]),
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
@@ -59,6 +60,9 @@ let package = Package(
             dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         .target(
+            name: "PBOCApplet", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "PSAMApplet", dependencies: ["CardAPDU", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         // Profiles, cardholders, the virtual PSAM, and cards with their applets.
@@ -66,7 +70,7 @@ let package = Package(
             name: "CardPersonalization",
             dependencies: [
                 "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime", "CardImage",
-                "SocialSecurityApplet", "PSAMApplet",
+                "SocialSecurityApplet", "PSAMApplet", "PBOCApplet",
             ],
             swiftSettings: swiftSettings),
         // Transport layer: the protocol, the in-memory card, the terminal session.

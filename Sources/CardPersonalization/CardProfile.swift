@@ -8,6 +8,7 @@ public import CardRuntime
 import Foundation
 import PSAMApplet
 import SocialSecurityApplet
+import PBOCApplet
 
 /// A recipe for personalizing a card.
 public struct CardProfile: Sendable {
@@ -69,8 +70,16 @@ public enum CardProfiles {
         chongqing.defaultSeed = 4
         chongqing.queryPIN = true
         chongqing.bankPIN = .atActivation
+        chongqing.bankActivated = false
+        var emvtool = defaultCard
+        emvtool.name = "emvtool"
+        emvtool.summary = "the default card with the bank data of pboc.md §12 (16-digit PAN, bank PIN 123456, GENERATE AC in format 2) for python-emv's emvtool"
+        emvtool.pbocSample = true
+        emvtool.bankPIN = .fixed("123456")
+        emvtool.pbocOptions = PBOCOptions(gacFormat2: true)
+        emvtool.defaultSeed = 5
         return [
-            social(defaultCard), social(des), social(t0), social(cumulative), social(chongqing),
+            social(defaultCard), social(des), social(t0), social(cumulative), social(chongqing), social(emvtool),
             CardProfile(
                 name: "iso-test",
                 summary: "ISO 7816-4 test card: every EF structure, two applications, PIN 01 (6 consecutive), PIN 02 (3 cumulative)"
@@ -114,6 +123,8 @@ public enum CardFactory {
                 card.applets[i] = SocialSecurityApplet(ssse: i, algorithm: algorithm)
             } else if name == PSAM.aid {
                 card.applets[i] = PSAMApplet()
+            } else if name == PBOCDebit.aid {
+                card.applets[i] = PBOCApplet(adf: i)
             }
         }
         return card

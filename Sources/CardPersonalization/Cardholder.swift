@@ -43,6 +43,22 @@ public struct Cardholder: Hashable, Sendable {
 
     static let surnames = Array("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧")
     static let givenNames = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰文建国红晨阳宇欣")
+    static let pinyin: [Character: String] = {
+        let s = "WANG LI ZHANG LIU CHEN YANG ZHAO HUANG ZHOU WU XU SUN HU ZHU GAO LIN HE GUO MA LUO LIANG SONG ZHENG XIE HAN TANG FENG YU DONG XIAO"
+        let g = "WEI FANG NA MIN JING LI QIANG LEI JUN YANG YONG YAN JIE JUAN TAO MING CHAO XIU XIA PING GANG GUI YING HUA YU LAN WEN JIAN GUO HONG CHEN YANG YU XIN"
+        var map: [Character: String] = [:]
+        for (c, p) in zip(surnames, s.split(separator: " ")) { map[c] = String(p) }
+        for (c, p) in zip(givenNames, g.split(separator: " ")) { map[c] = String(p) }
+        return map
+    }()
+
+    /// The name as a bank card prints it (`5F20`): `SURNAME/GIVEN` in pinyin.
+    public var latinName: String {
+        let chars = Array(name)
+        let surname = Self.pinyin[chars[0]] ?? "X"
+        let given = chars.dropFirst().map { Self.pinyin[$0] ?? "X" }.joined()
+        return surname + "/" + given
+    }
 
     /// Generates a cardholder living in `region`.
     /// - Parameter queryPINDigits: the card number must end in six digits

@@ -26,6 +26,7 @@ import CardTLV
 import Foundation
 import PSAMApplet
 import SocialSecurityApplet
+public import PBOCApplet
 
 /// How the bank PIN is set at issuance (DESIGN.md profile table).
 public enum BankPINRule: Hashable, Sendable {
@@ -53,6 +54,12 @@ public struct SocialSecurityProfile: Sendable {
     public var queryPIN = false
     public var bankPIN: BankPINRule = .citizenIDDigits
     public var bankPINLimit: UInt8 = 3
+    /// Whether the bank has activated the account ("at the bank counter").
+    public var bankActivated = true
+    /// The bank data of pboc.md §12 (16-digit PAN, ZHANG/SAN) instead of the
+    /// cardholder's: what python-emv's emvtool can display.
+    public var pbocSample = false
+    public var pbocOptions = PBOCOptions()
     public var defaultSeed: UInt64 = 1
 
     public var algorithm: SocialSecurityAlgorithm { specVersion.hasPrefix("3") ? .sm4 : .des }
@@ -71,6 +78,8 @@ extension SocialSecurityProfile {
     }
 
     static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] { [tag, UInt8(value.count)] + value }
+
+    static func hex(_ s: String) -> [UInt8] { try! Hex.decode(s) }
 
     static func padded(_ bytes: [UInt8], _ count: Int) -> [UInt8] {
         Array((bytes + [UInt8](repeating: 0, count: count)).prefix(count))
@@ -210,6 +219,27 @@ extension SocialSecurityProfile {
         let bank = fs.add(
             .df(DedicatedFile(fid: nil, name: PBOC.aid, fciProprietary: adfFCI.bytes, blockedAnswer: .fciWithWarning)),
             label: "pboc", under: pse)
+        let bankData = BankData(holder: holder, sample: pbocSample)
+        fs.add(recordEF(0x0101, sfi: 1, bankData.records, read: .always, update: .never, tags: false, max: 3), label: "pboc-sfi1", under: bank)
+        fs.add(
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: 0x010B), sfi: SFI(rawValue: 11),
+                content: .records(RecordFile(structure: .cyclic, recordSize: 45, maxRecords: 10)),
+                access: AccessRules(read: .always, update: .never))), label: "pboc-log", under: bank)
+        var objects = TLVBuilder()
+        var dataObjects: [BERTag: [UInt8]] = [
+            0x9F36: [0x00, 0x00], 0x9F13: [0x00, 0x00], 0x9F79: [0, 0, 0, 0, 0, 0], 0x9F77: [0, 0, 0, 0x10, 0, 0],
+            0x9F78: [0, 0, 0, 0, 0x10, 0], 0x9F6D: [0, 0, 0, 0, 0, 0], 0x9F5D: [0, 0, 0, 0, 0, 0], 0x9F68: [0x99, 0x00, 0xF0, 0x00],
+            0x9F6B: [0, 0, 0, 0, 0, 0], 0x9F14: [0x00], 0x9F23: [0x00],
+            0x9F4F: [0x9A, 0x03, 0x9F, 0x21, 0x03, 0x9F, 0x02, 0x06, 0x9F, 0x03, 0x06, 0x9F, 0x1A, 0x02, 0x5F, 0x2A, 0x02, 0x9F, 0x4E, 0x14, 0x9C, 0x01, 0x9F, 0x36, 0x02],
+        ]
+        dataObjects[PBOCDebit.activatedTag] = [bankActivated ? 0x01 : 0x00]
+        dataObjects[PBOCDebit.optionsTag] = pbocOptions.bytes
+        for t in dataObjects.keys.sorted() { objects.append(t, dataObjects[t]!) }
+        fs.add(
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: 0x0AFF), content: .transparent(TransparentFile(data: objects.bytes)),
+                access: AccessRules(read: .never, update: .never))), label: PBOCDebit.dataLabel, under: bank)
 
         func digits(_ s: String) -> [UInt8] { s.compactMap(\.wholeNumberValue).map(UInt8.init) }
         var pins = [
@@ -230,6 +260,8 @@ extension SocialSecurityProfile {
         case .fixed(let p): bankDigits = digits(p)
         case .atActivation: bankDigits = []
         }
+        let udkAC = try! PBOCCrypto.udk(imk: TestIssuer.imkAC, pan: bankData.pan, psn: 0x01)
+        let udkMAC = try! PBOCCrypto.udk(imk: TestIssuer.imkMAC, pan: bankData.pan, psn: 0x01)
         pins.append(
             PINObject(
                 label: "bank", df: bank, reference: 0x80, digits: bankDigits, format: .isoFormat2,
@@ -241,6 +273,8 @@ extension SocialSecurityProfile {
             CardKey(label: "UKSSSE", df: ssse, number: SocialSecurity.updateKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.ukSSSE)),
             CardKey(label: "PUK", df: ssse, number: SocialSecurity.reloadKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.puk)),
             CardKey(label: "RKSSSE", df: ssse, number: SocialSecurity.readKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.rkSSSE)),
+            CardKey(label: "UDK-AC", df: bank, number: 0x01, usage: .applicationCryptogram, algorithm: .des, value: udkAC),
+            CardKey(label: "UDK-MAC", df: bank, number: 0x02, usage: .scriptMAC, algorithm: .des, value: udkMAC),
         ]
         return CardState(
             profile: name, atr: atr, answerMode: answerMode, files: fs, pins: pins.sorted { $0.label < $1.label },
@@ -257,7 +291,68 @@ extension SocialSecurityProfile {
 
 /// The PBOC debit application's fixed names.
 public enum PBOC {
-    public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01]
+    public static let aid: [UInt8] = PBOCDebit.aid
+}
+
+/// The AFL records of the debit application (SFI 1, records 1–3; pboc.md §5 and §12).
+struct BankData {
+    var pan: String
+    var records: [[UInt8]]
+
+    init(holder: Cardholder, sample: Bool) {
+        let pan = sample ? "6212340000000007" : holder.bankPAN
+        let name = sample ? "ZHANG/SAN" : holder.latinName
+        let id = sample ? "110101199001011234" : holder.citizenID
+        let issueYear = Int(holder.issueDate.prefix(4))!
+        let expiry = sample ? "301231" : String(format2: (issueYear + 10) % 100) + String(Array(holder.issueDate)[4..<8])
+        let effective = sample ? "200101" : String(holder.issueDate.dropFirst(2))
+        self.pan = pan
+        func bcd(_ digits: String) -> [UInt8] {
+            var d = digits.map { c -> UInt8 in c.wholeNumberValue.map(UInt8.init) ?? (c == "D" ? 0xD : 0xF) }
+            if d.count % 2 == 1 { d.append(0xF) }
+            return stride(from: 0, to: d.count, by: 2).map { d[$0] << 4 | d[$0 + 1] }
+        }
+        func record(_ body: (inout TLVBuilder) -> Void) -> [UInt8] {
+            var b = TLVBuilder()
+            b.appendConstructed(0x70, body)
+            return b.bytes
+        }
+        let cdol1 = SocialSecurityProfile.hex("9F02069F03069F1A0295055F2A029A039C019F37049F21039F4E14")
+        records = [
+            record { r in
+                r.append(0x57, bcd(pan + "D" + expiry.prefix(4) + "220" + "0000000000"))
+                r.append(0x5F20, Array(name.utf8))
+                r.append(0x9F61, Array(id.utf8))
+                r.append(0x9F62, [0x00])
+            },
+            record { r in
+                r.append(0x5A, bcd(pan))
+                r.append(0x5F24, bcd(expiry))
+                r.append(0x5F25, bcd(effective))
+                r.append(0x5F28, [0x01, 0x56])
+                r.append(0x5F34, [0x01])
+                r.append(0x9F07, [0xAB, 0x00])
+                r.append(0x8E, SocialSecurityProfile.hex("0000000000000000420341031E031F00"))
+                r.append(0x9F0D, SocialSecurityProfile.hex("D86004A800"))
+                r.append(0x9F0E, SocialSecurityProfile.hex("0010980000"))
+                r.append(0x9F0F, SocialSecurityProfile.hex("D86804F800"))
+            },
+            record { r in
+                r.append(0x8C, cdol1)
+                r.append(0x8D, [0x8A, 0x02] + cdol1)
+                r.append(0x9F08, [0x00, 0x30])
+                r.append(0x5F30, [0x02, 0x20])
+                r.append(0x9F42, [0x01, 0x56])
+                r.append(0x9F44, [0x02])
+                r.append(0x9F14, [0x00])
+                r.append(0x9F23, [0x00])
+            },
+        ]
+    }
+}
+
+extension String {
+    init(format2 n: Int) { self = pad2(n) }
 }
 
 /// A virtual PSAM holding the test issuer's master keys in a DES and an SM4 environment.

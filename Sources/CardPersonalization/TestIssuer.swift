@@ -15,6 +15,10 @@ public enum TestIssuer {
         return (0..<16).map { i in UInt8(truncatingIfNeeded: Int(id) &* 29 &+ i &* 17) ^ salt }
     }
 
+    /// The bank's issuer master keys (the public ones of pboc.md §8.1 and §12).
+    public static let imkAC: [UInt8] = [0xF0, 0xC3, 0x4A, 0x81, 0x24, 0xCE, 0xE0, 0xA9, 0x1A, 0x0B, 0x03, 0x4A, 0xA9, 0x7D, 0x6E, 0xAC]
+    public static let imkMAC: [UInt8] = [0x12, 0xB1, 0xAC, 0x4A, 0xF0, 0x70, 0xCC, 0x35, 0x61, 0x2B, 0xFE, 0x2D, 0x30, 0xAB, 0x60, 0x0D]
+
     /// The key identifiers the PSAM holds.
     public static let keyIDs: [UInt8] = [
         PSAM.KeyID.irk, PSAM.KeyID.stk, PSAM.KeyID.rkSSSE, PSAM.KeyID.puk, PSAM.KeyID.ukSSSE,

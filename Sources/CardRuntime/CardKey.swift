@@ -12,6 +12,10 @@ public enum KeyUsage: String, Hashable, Sendable, CaseIterable {
     case maintenance
     /// An issuer master key, from which card keys are diversified (a PSAM holds these).
     case master
+    /// PBOC: the card's unique key for application cryptograms (UDK-AC).
+    case applicationCryptogram
+    /// PBOC: the card's unique key for issuer-script MACs (UDK-MAC).
+    case scriptMAC
 }
 
 /// A symmetric key on the card, with its own try counter.

@@ -45,7 +45,7 @@ public struct CardState: Hashable, Sendable {
 }
 
 /// What lasts only while the card is powered.
-public struct SessionState: Hashable, Sendable {
+public struct SessionState: Sendable {
     public var currentDF: Int = FileSystem.mf
     public var currentEF: Int? = nil
     /// The application whose security state is held (SSC part 7: until
@@ -61,6 +61,8 @@ public struct SessionState: Hashable, Sendable {
     public var pendingStatus: StatusWord = .success
     /// Volatile working data of the current applet (a PSAM's session key).
     public var appletScratch: [UInt8] = []
+    /// Volatile state of the current application's applet (a transaction in progress).
+    public var appletSession: (any Sendable)? = nil
 
     public init() {}
 }

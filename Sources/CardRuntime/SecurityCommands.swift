@@ -56,7 +56,7 @@ extension VirtualCard {
 
     // MARK: VERIFY
 
-    mutating func verify(_ c: CommandAPDUView) throws(CardStatusError) -> CardAnswer {
+    package mutating func verify(_ c: CommandAPDUView) throws(CardStatusError) -> CardAnswer {
         guard c.p1 == 0 else { throw .incorrectP1P2 }
         let index = try pinIndex(reference: c.p2)
         let pin = state.pins[index]

@@ -1,0 +1,408 @@
+// SSCard — PBOCApplet
+//
+// The PBOC debit application (JR/T 0025, EMV-based; spec/pboc.md): GET
+// PROCESSING OPTIONS, GET DATA, offline plaintext PIN, GENERATE AC with
+// CVN 01 (3DES) cryptograms, EXTERNAL AUTHENTICATE (ARPC method 1), issuer
+// scripts under MAC, the transaction log, and the bank's activation.
+//
+// Persistent data lives in the ADF's files: the AFL records (SFI 1–3), the
+// log (SFI 11, cyclic) and an internal EF (no access from outside) holding
+// the counters and GET DATA objects as TLV; the PIN is the card OS's PIN
+// object (reference 80, ISO format 2); the keys are card keys (UDK-AC,
+// UDK-MAC). So every change is saved by the card OS like any other.
+
+public import CardAPDU
+import CardCrypto
+import CardFileSystem
+public import CardRuntime
+public import CardTLV
+
+/// Names and tags of the PBOC application.
+public enum PBOCDebit {
+    public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01]
+    /// The label of the internal data EF.
+    public static let dataLabel = "pboc-data"
+    /// Proprietary tags in the internal EF.
+    public static let activatedTag: BERTag = 0xDF70
+    public static let optionsTag: BERTag = 0xDF71
+    /// Tags GET DATA may return.
+    public static let getDataTags: Set<BERTag> = [
+        0x9F36, 0x9F13, 0x9F17, 0x9F4F, 0x9F79, 0x9F77, 0x9F78, 0x9F6D, 0x9F5D, 0x9F68, 0x9F6B, 0xDF4F, 0x9F14, 0x9F23,
+    ]
+    /// Tags PUT DATA may update.
+    public static let putDataTags: Set<BERTag> = [0x9F79, 0x9F77, 0x9F78, 0x9F6D, 0x9F14, 0x9F23, 0x9F6B]
+    /// CDOL1 and CDOL2 data lengths of the profiles (pboc.md §5).
+    public static let cdol1Length = 52
+    public static let cdol2Length = 54
+}
+
+/// Options a profile sets (the internal EF's `DF71`).
+public struct PBOCOptions: Hashable, Sendable {
+    /// GENERATE AC answers in format 2 (`77`) rather than format 1 (`80`).
+    public var gacFormat2: Bool
+    /// GPO answers in format 2.
+    public var gpoFormat2: Bool
+    /// GPO refuses a PDOL data length other than the PDOL's (else shorter data counts as zeros).
+    public var strictPDOL: Bool
+
+    public init(gacFormat2: Bool = false, gpoFormat2: Bool = false, strictPDOL: Bool = false) {
+        self.gacFormat2 = gacFormat2
+        self.gpoFormat2 = gpoFormat2
+        self.strictPDOL = strictPDOL
+    }
+
+    public var bytes: [UInt8] { [(gacFormat2 ? 1 : 0) | (gpoFormat2 ? 2 : 0) | (strictPDOL ? 4 : 0)] }
+    public init(bytes: ArraySlice<UInt8>) {
+        let b = bytes.first ?? 0
+        self.init(gacFormat2: b & 1 != 0, gpoFormat2: b & 2 != 0, strictPDOL: b & 4 != 0)
+    }
+}
+
+/// A transaction in progress (volatile: one selection).
+struct PBOCTransaction: Sendable {
+    var gpoDone = false
+    var gacCount = 0
+    var arqc: [UInt8]? = nil
+    var firstGAC: UInt8 = 0  // CID of the 1st GAC
+    var issuerAuthenticated: Bool? = nil
+    var externalAuthenticateTried = false
+    var pinVerified = false
+    var pinFailed = false
+    var scriptCount = 0
+    var scriptFailed = false
+}
+
+/// The PBOC debit applet, registered on the ADF.
+public struct PBOCApplet: Applet {
+    public let adf: Int
+    public init(adf: Int) { self.adf = adf }
+
+    static let aip: [UInt8] = [0x1C, 0x00]
+    static let afl: [UInt8] = [0x08, 0x01, 0x03, 0x00]
+    static let pdolLength = 11
+
+    public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+        switch (c.cla, c.ins) {
+        case (0x80, 0xA8): return try gpo(c, &card)
+        case (0x80, 0xCA): return try getData(c, &card)
+        case (0x80, 0xAE): return try generateAC(c, &card)
+        case (0x00, 0x82): return try externalAuthenticate(c, &card)
+        case (0x00, 0x20): return try verify(c, &card)
+        case (0x84, 0x1E), (0x84, 0x18), (0x84, 0x16), (0x84, 0x24), (0x04, 0xDA): return try script(c, &card)
+        case (_, 0xA8), (_, 0xCA), (_, 0xAE):
+            throw .claNotSupported
+        default:
+            return nil
+        }
+    }
+
+    // MARK: State
+
+    func transaction(_ card: VirtualCard) -> PBOCTransaction {
+        card.session.appletSession as? PBOCTransaction ?? PBOCTransaction()
+    }
+
+    func store(_ t: PBOCTransaction, _ card: inout VirtualCard) { card.session.appletSession = t }
+
+    var blocked: (VirtualCard) -> Bool { { $0.state.files[adf].df?.blocked == true } }
+
+    /// The internal data objects.
+    func data(_ card: VirtualCard) throws(CardStatusError) -> [BERTag: [UInt8]] {
+        guard let i = card.state.files.index(ofLabel: PBOCDebit.dataLabel), case .transparent(let f)? = card.state.files[i].ef?.content
+        else { throw .noPreciseDiagnosis }
+        guard let nodes = try? BERTLV.parse(f.data) else { throw .noPreciseDiagnosis }
+        var out: [BERTag: [UInt8]] = [:]
+        for n in nodes.roots { out[n.tag] = Array(n.value) }
+        return out
+    }
+
+    /// Rewrites data objects (saved before the answer leaves).
+    func update(_ card: inout VirtualCard, _ changes: [BERTag: [UInt8]]) throws(CardStatusError) {
+        var objects = try data(card)
+        for (t, v) in changes { objects[t] = v }
+        var b = TLVBuilder()
+        for t in objects.keys.sorted() { b.append(t, objects[t]!) }
+        let bytes = b.bytes
+        guard let i = card.state.files.index(ofLabel: PBOCDebit.dataLabel) else { throw .noPreciseDiagnosis }
+        try card.commit { (s: inout CardState) throws(CardStatusError) in
+            try s.files.updateEF(i) { (ef: inout ElementaryFile) throws(CardStatusError) in
+                ef.content = .transparent(TransparentFile(data: bytes))
+            }
+        }
+    }
+
+    func atc(_ objects: [BERTag: [UInt8]]) -> UInt16 {
+        let v = objects[0x9F36] ?? [0, 0]
+        return UInt16(v[0]) << 8 | UInt16(v[1])
+    }
+
+    func key(_ card: VirtualCard, _ usage: KeyUsage) throws(CardStatusError) -> [UInt8] {
+        guard let k = card.state.keys.first(where: { $0.usage == usage && $0.df == adf }) else { throw .referencedDataNotFound }
+        return k.value
+    }
+
+    func crypto<T>(_ body: () throws(CryptoError) -> T) throws(CardStatusError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .noPreciseDiagnosis
+        }
+    }
+
+    // MARK: GET PROCESSING OPTIONS
+
+    /// `80 A8 00 00 Lc 83 L <PDOL data> 00`: the ATC goes up by one and is
+    /// saved; the answer is AIP and AFL in format 1 (or 2).
+    func gpo(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.p1 == 0, c.p2 == 0 else { throw .wrongParameters }
+        let d = c.data
+        guard d.count >= 2, d.first == 0x83 else { throw .incorrectData }
+        let length = Int(d[d.startIndex + 1])
+        guard length == d.count - 2 else { throw .wrongLength }
+        var objects = try data(card)
+        let options = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...])
+        if length > Self.pdolLength || (options.strictPDOL && length != Self.pdolLength) { throw .wrongLength }
+        var t = transaction(card)
+        if t.gpoDone || blocked(card) || objects[PBOCDebit.activatedTag] != [0x01] { throw .conditionsNotSatisfied }
+        let atc = atc(objects)
+        guard atc < 0xFFFF else { throw .conditionsNotSatisfied }
+        let next = atc + 1
+        objects[0x9F36] = [UInt8(next >> 8), UInt8(next & 0xFF)]
+        try update(&card, [0x9F36: objects[0x9F36]!])
+        t = PBOCTransaction()
+        t.gpoDone = true
+        t.pinVerified = transaction(card).pinVerified
+        t.pinFailed = transaction(card).pinFailed
+        store(t, &card)
+        var b = TLVBuilder()
+        if options.gpoFormat2 {
+            b.appendConstructed(0x77) { r in
+                r.append(0x82, Self.aip)
+                r.append(0x94, Self.afl)
+            }
+        } else {
+            b.append(0x80, Self.aip + Self.afl)
+        }
+        return CardAnswer(b.bytes)
+    }
+
+    // MARK: GET DATA
+
+    func getData(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.nc == 0 else { throw .wrongLength }
+        let tag = BERTag(UInt32(c.p1) << 8 | UInt32(c.p2))
+        let raw: BERTag = c.p1 == 0 ? BERTag(UInt32(c.p2)) : tag
+        guard PBOCDebit.getDataTags.contains(raw) else { throw .referencedDataNotFound }
+        let value: [UInt8]
+        if raw == 0x9F17 {
+            let pin = try card.pinIndex(reference: 0x80)
+            value = [card.state.pins[pin].counter.remaining]
+        } else {
+            guard let v = try data(card)[raw] else { throw .referencedDataNotFound }
+            value = v
+        }
+        return CardAnswer(TLVBuilder.encode(raw, value))
+    }
+
+    // MARK: VERIFY
+
+    /// Offline plaintext PIN (`00 20 00 80`) through the card OS's PIN object;
+    /// the result goes into the CVR. Enciphered PIN (`88`) is not offered.
+    func verify(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.p1 == 0, c.p2 == 0x80 else { throw .incorrectP1P2 }
+        if c.nc != 0 && c.nc != 8 { throw .wrongLength }
+        var t = transaction(card)
+        do {
+            let answer = try card.verify(c)
+            if c.nc > 0 {
+                t.pinVerified = true
+                t.pinFailed = false
+                store(t, &card)
+            }
+            return answer
+        } catch {
+            if c.nc > 0, error.status.retriesRemaining != nil || error.status == .authenticationMethodBlocked {
+                t.pinFailed = true
+                store(t, &card)
+            }
+            throw error
+        }
+    }
+
+    // MARK: GENERATE AC
+
+    /// CVR (IAD bytes 4–7, the VIS layout of pboc.md §8).
+    func cvr(_ t: PBOCTransaction, second: UInt8?, _ card: VirtualCard) throws(CardStatusError) -> [UInt8] {
+        var b2: UInt8 = 0
+        if let second { b2 |= second == 0x40 ? 0x40 : 0x00 } else { b2 |= 0x80 }  // 2nd GAC: 10 = not requested
+        switch t.firstGAC {
+        case 0x80: b2 |= 0x20
+        case 0x40: b2 |= 0x10
+        default: break
+        }
+        if t.issuerAuthenticated == false { b2 |= 0x08 }
+        if t.pinVerified || t.pinFailed { b2 |= 0x04 }
+        if t.pinFailed { b2 |= 0x02 }
+        var b3: UInt8 = 0
+        let pin = try card.pinIndex(reference: 0x80)
+        if card.state.pins[pin].counter.isBlocked { b3 |= 0x40 }
+        if second != nil && t.issuerAuthenticated == nil { b3 |= 0x04 }
+        var b4 = UInt8(min(t.scriptCount, 15)) << 4
+        if t.scriptFailed { b4 |= 0x08 }
+        return [0x03, b2, b3, b4]
+    }
+
+    /// `80 AE P1 00 Lc <CDOL data> 00`. The first asks for an AAC, a TC or an
+    /// ARQC; with offline limits of zero the card answers an ARQC for a TC
+    /// and never upgrades. The second gives a TC only after a successful
+    /// issuer authentication with ARC "00" (9F56 = 80), else an AAC.
+    func generateAC(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        let requested = c.p1 & 0xC0
+        guard c.p2 == 0, requested != 0xC0, c.p1 & 0x3F == 0 else { throw .incorrectP1P2 }
+        var t = transaction(card)
+        guard t.gpoDone, t.gacCount < 2, !blocked(card) else { throw .conditionsNotSatisfied }
+        let first = t.gacCount == 0
+        guard c.nc == (first ? PBOCDebit.cdol1Length : PBOCDebit.cdol2Length) else { throw .wrongLength }
+        let cdol = Array(c.data)
+        var objects = try data(card)
+        let atc = atc(objects)
+        let cid: UInt8
+        if first {
+            cid = requested == 0x00 ? 0x00 : 0x80
+            t.firstGAC = cid
+        } else {
+            guard t.firstGAC == 0x80 else { throw .conditionsNotSatisfied }
+            let arc = Array(cdol[0..<2])
+            cid = requested == 0x40 && t.issuerAuthenticated == true && arc == [0x30, 0x30] ? 0x40 : 0x00
+        }
+        t.gacCount += 1
+        let cvr = try cvr(t, second: first ? nil : cid, card)
+        let macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)]) + Self.aip + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + cvr
+        let udk = try key(card, .applicationCryptogram)
+        let ac = try crypto { () throws(CryptoError) in
+            try PBOCCrypto.cryptogram(sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc), data: macInput)
+        }
+        if first && cid == 0x80 { t.arqc = ac }
+        store(t, &card)
+        let ec = Array((objects[0x9F79] ?? [UInt8](repeating: 0, count: 6)).suffix(5))
+        let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [0x01, 0x0A, 0x01] + ec + [0, 0, 0, 0]
+        var changes: [BERTag: [UInt8]] = [:]
+        if !first && cid == 0x40 {
+            if t.issuerAuthenticated == true { changes[0x9F13] = [UInt8(atc >> 8), UInt8(atc & 0xFF)] }
+            try appendLog(cdol: Array(cdol[2...]), atc: atc, &card)
+        }
+        if !changes.isEmpty {
+            for (k, v) in changes { objects[k] = v }
+            try update(&card, changes)
+        }
+        let options = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...])
+        var b = TLVBuilder()
+        let atcBytes: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF)]
+        if options.gacFormat2 {
+            b.appendConstructed(0x77) { r in
+                r.append(0x9F27, [cid])
+                r.append(0x9F36, atcBytes)
+                r.append(0x9F26, ac)
+                r.append(0x9F10, iad)
+            }
+        } else {
+            b.append(0x80, [cid] + atcBytes + ac + iad)
+        }
+        return CardAnswer(b.bytes)
+    }
+
+    /// A log record in the 9F4F format (45 bytes): 9A 9F21 9F02 9F03 9F1A 5F2A 9F4E 9C 9F36.
+    func appendLog(cdol: [UInt8], atc: UInt16, _ card: inout VirtualCard) throws(CardStatusError) {
+        guard let log = card.state.files.ef(under: adf, sfi: 11) else { return }
+        let record = Array(cdol[21..<24]) + Array(cdol[29..<32]) + Array(cdol[0..<6]) + Array(cdol[6..<12])
+            + Array(cdol[12..<14]) + Array(cdol[19..<21]) + Array(cdol[32..<52]) + [cdol[24]] + [UInt8(atc >> 8), UInt8(atc & 0xFF)]
+        try card.commit { (s: inout CardState) throws(CardStatusError) in
+            try s.files.updateEF(log) { (ef: inout ElementaryFile) throws(CardStatusError) in
+                guard case .records(var r) = ef.content else { return }
+                try r.append(record)
+                ef.content = .records(r)
+            }
+        }
+    }
+
+    // MARK: Issuer authentication and scripts
+
+    /// `00 82 00 00 0A ARPC ‖ ARC`, method 1.
+    func externalAuthenticate(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.p1 == 0, c.p2 == 0 else { throw .incorrectP1P2 }
+        guard (8...16).contains(c.nc) else { throw .wrongLength }
+        var t = transaction(card)
+        guard let arqc = t.arqc, !t.externalAuthenticateTried else { throw .conditionsNotSatisfied }
+        guard c.nc == 10 else { throw .wrongLength }
+        t.externalAuthenticateTried = true
+        let input = Array(c.data)
+        let atc = atc(try data(card))
+        let udk = try key(card, .applicationCryptogram)
+        let expected = try crypto { () throws(CryptoError) in
+            try PBOCCrypto.arpc(sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc), arqc: arqc, arc: Array(input[8..<10]))
+        }
+        t.issuerAuthenticated = constantTimeEquals(expected, input[0..<8])
+        store(t, &card)
+        return t.issuerAuthenticated == true ? .ok : CardAnswer([], .authenticationFailed)
+    }
+
+    /// Issuer scripts: the MAC is the first 4 bytes of the retail MAC under
+    /// the session key of UDK-MAC and the ATC, over CLA INS P1 P2 Lc ‖ ATC ‖
+    /// ARQC ‖ data (pboc.md §9). APPLICATION UNBLOCK on a blocked
+    /// application, which had no ARQC, uses eight zero bytes for it [GAP].
+    func script(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+        guard c.nc >= 4 else { throw .wrongLength }
+        var t = transaction(card)
+        let unblocking = c.ins == 0x18
+        let arqc: [UInt8]
+        if let a = t.arqc {
+            arqc = a
+        } else if unblocking && blocked(card) {
+            arqc = [UInt8](repeating: 0, count: 8)
+        } else {
+            throw .conditionsNotSatisfied
+        }
+        let objects = try data(card)
+        let atc = atc(objects)
+        let bytes = c.bytes
+        let body = Array(c.data.dropLast(4))
+        let header = Array(bytes.prefix(4)) + [UInt8(c.nc)]
+        let macKey = try key(card, .scriptMAC)
+        let mac = try crypto { () throws(CryptoError) in
+            let sk = try PBOCCrypto.sessionKey(udk: macKey, atc: atc)
+            return Array(try retailMAC(key: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + body).prefix(4))
+        }
+        t.scriptCount += 1
+        guard constantTimeEquals(mac, c.data.suffix(4)) else {
+            t.scriptFailed = true
+            store(t, &card)
+            throw CardStatusError(.secureMessagingObjectsIncorrect)
+        }
+        store(t, &card)
+        let adf = self.adf
+        switch (c.cla, c.ins) {
+        case (0x84, 0x1E):
+            guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
+            try card.commit { (s: inout CardState) throws(CardStatusError) in s.files.updateDF(adf) { $0.blocked = true } }
+        case (0x84, 0x18):
+            guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
+            try card.commit { (s: inout CardState) throws(CardStatusError) in s.files.updateDF(adf) { $0.blocked = false } }
+        case (0x84, 0x16):
+            guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
+            try card.commit { (s: inout CardState) throws(CardStatusError) in s.cardBlocked = true }
+        case (0x84, 0x24):
+            // Unblock only (P2 00); the PIN change block is not public (pboc.md §9).
+            guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
+            let pin = try card.pinIndex(reference: 0x80)
+            try card.commit { (s: inout CardState) throws(CardStatusError) in
+                s.pins[pin].counter.remaining = s.pins[pin].counter.limit
+            }
+        default:  // 04 DA: PUT DATA
+            let tag = BERTag(UInt32(c.p1) << 8 | UInt32(c.p2))
+            guard PBOCDebit.putDataTags.contains(tag) else { throw .referenceDataNotUsable }
+            guard let old = objects[tag], old.count == body.count else { throw .wrongLength }
+            try update(&card, [tag: body])
+        }
+        return .ok
+    }
+}
