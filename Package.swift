@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "PSAMApplet", targets: ["PSAMApplet"]),
         .library(name: "PBOCApplet", targets: ["PBOCApplet"]),
         .library(name: "Terminal", targets: ["Terminal"]),
+        .library(name: "BackOffice", targets: ["BackOffice"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -77,9 +78,11 @@ let package = Package(
         .target(name: "CardTransport", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
         // Terminal layer: scripts with expected answers, verdicts, JUnit.
         .target(name: "CardScript", dependencies: ["CardAPDU", "CardTransport"], swiftSettings: swiftSettings),
-        // Terminal flows: the social-security reader and PIN services.
+        // The issuer host simulator.
+        .target(name: "BackOffice", dependencies: ["CardCrypto"], swiftSettings: swiftSettings),
+        // Terminal flows: the social-security reader, PIN services, the EMV kernel-lite.
         .target(
-            name: "Terminal", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardTransport"],
+            name: "Terminal", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
             swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite through a system-library module; CardTransportPCSC
         // is its only importer.
@@ -95,7 +98,7 @@ let package = Package(
             dependencies: [
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
-                "CardTransportPCSC", "VPCDBridge",
+                "CardTransportPCSC", "VPCDBridge", "BackOffice", "PBOCApplet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -19,6 +19,7 @@
 //       └── ADF A000000333010101 "PBOC DEBIT", bank PIN (80, ISO format 2)
 
 import CardAPDU
+public import CardImage
 public import CardCrypto
 import CardFileSystem
 public import CardRuntime
@@ -384,5 +385,27 @@ public enum VirtualPSAM {
         }
         let atr = ATR(protocols: [.t0], historicalBytes: Array("SSCARD PSAM".utf8))
         return CardState(profile: "psam", atr: atr, answerMode: .direct, files: fs, pins: [], keys: keys.sorted { $0.label < $1.label })
+    }
+}
+
+/// The bank counter: activating the bank account of a card (the back office
+/// writes the card's activation flag, and the bank PIN where none was set).
+public enum BankCounter {
+    /// - Throws: ``CardImageError`` when the card has no PBOC application.
+    public static func activate(_ state: inout CardState, pin: String?) throws(CardImageError) {
+        guard let data = state.files.index(ofLabel: PBOCDebit.dataLabel),
+            case .transparent(let f)? = state.files[data].ef?.content, let nodes = try? BERTLV.parse(f.data),
+            let bankPIN = state.pins.firstIndex(where: { $0.label == "bank" })
+        else { throw CardImageError(field: "", "the card has no PBOC debit application") }
+        var b = TLVBuilder()
+        for n in nodes.roots { b.append(n.tag, n.tag == PBOCDebit.activatedTag ? [0x01] : Array(n.value)) }
+        let bytes = b.bytes
+        try? state.files.updateEF(data) { (ef: inout ElementaryFile) throws(CardStatusError) in
+            ef.content = .transparent(TransparentFile(data: bytes))
+        }
+        if state.pins[bankPIN].digits.isEmpty {
+            guard let pin else { throw CardImageError(field: "pins.bank", "the bank PIN is set at activation: give one") }
+            state.pins[bankPIN].digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
+        }
     }
 }

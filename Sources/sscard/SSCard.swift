@@ -25,7 +25,7 @@ struct SSCard: ParsableCommand {
         discussion: """
             Exit status: 0 success; 1 a check failed; 2 bad input or usage; 3 a transport failure.
             """,
-        subcommands: [Send.self, Run.self, Social.self, Serve.self, Readers.self, CardCommand.self, Profiles.self, Decode.self]
+        subcommands: [Send.self, Run.self, Social.self, Bank.self, Serve.self, Readers.self, CardCommand.self, Profiles.self, Decode.self]
     )
 }
 

@@ -1,0 +1,83 @@
+// SSCard — BackOffice
+//
+// The bank issuer host simulator: it holds the issuer master keys, derives
+// each card's keys from its PAN, checks ARQCs, keeps accounts, and answers
+// with an ARC and an ARPC (method 1, pboc.md §9).
+
+public import CardCrypto
+
+/// What a terminal sends online (field 55 and the rest, in short).
+public struct AuthorizationRequest: Sendable {
+    public var pan: String
+    public var psn: UInt8
+    public var atc: UInt16
+    /// The 29 CDOL1 bytes the ARQC covers (amount … unpredictable number).
+    public var transactionData: [UInt8]
+    public var aip: [UInt8]
+    /// IAD (`9F10`); its bytes 4–7 are the CVR.
+    public var iad: [UInt8]
+    public var arqc: [UInt8]
+    /// Amount in fen (1/100 CNY).
+    public var amount: Int
+
+    public init(pan: String, psn: UInt8, atc: UInt16, transactionData: [UInt8], aip: [UInt8], iad: [UInt8], arqc: [UInt8], amount: Int) {
+        self.pan = pan
+        self.psn = psn
+        self.atc = atc
+        self.transactionData = transactionData
+        self.aip = aip
+        self.iad = iad
+        self.arqc = arqc
+        self.amount = amount
+    }
+}
+
+/// The host's answer.
+public struct AuthorizationResponse: Hashable, Sendable {
+    /// ARC, two ASCII characters: `00` approved, `51` insufficient funds,
+    /// `41` lost card, `05` do not honour (bad cryptogram).
+    public var arc: [UInt8]
+    public var arpc: [UInt8]
+    public var approved: Bool { arc == [0x30, 0x30] }
+    public var reason: String
+}
+
+/// An in-memory issuer.
+public final class IssuerHost: @unchecked Sendable {
+    let imkAC: [UInt8]
+    /// Balances in fen, by PAN; a PAN not listed has `defaultBalance`.
+    public var balances: [String: Int] = [:]
+    public var defaultBalance = 1_000_000
+    /// PANs reported lost.
+    public var blacklist: Set<String> = []
+
+    public init(imkAC: [UInt8]) { self.imkAC = imkAC }
+
+    /// Checks the ARQC and decides.
+    public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
+        let udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn)
+        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc)
+        let cvr = r.iad.count >= 7 ? Array(r.iad[3..<7]) : []
+        let input = r.transactionData + r.aip + [UInt8(r.atc >> 8), UInt8(r.atc & 0xFF)] + cvr
+        let expected = try PBOCCrypto.cryptogram(sessionKey: sk, data: input)
+        let arc: [UInt8]
+        let reason: String
+        if expected != r.arqc {
+            arc = Array("05".utf8)
+            reason = "the ARQC does not verify"
+        } else if blacklist.contains(r.pan) {
+            arc = Array("41".utf8)
+            reason = "the card is reported lost"
+        } else if r.amount > balances[r.pan, default: defaultBalance] {
+            arc = Array("51".utf8)
+            reason = "insufficient funds"
+        } else {
+            arc = Array("00".utf8)
+            reason = "approved"
+            balances[r.pan] = balances[r.pan, default: defaultBalance] - r.amount
+        }
+        // The ARPC answers the card's own ARQC, whatever the decision.
+        let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: r.arqc, arc: arc)
+        return AuthorizationResponse(arc: arc, arpc: arpc, reason: reason)
+    }
+}

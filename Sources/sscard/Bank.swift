@@ -1,0 +1,226 @@
+// SSCard — `sscard bank …`: the PBOC debit application from a terminal's side.
+
+import ArgumentParser
+import BackOffice
+import CardAPDU
+import CardImage
+import CardInspect
+import CardPersonalization
+import CardRuntime
+import CardTLV
+import CardTransport
+import CardTransportPCSC
+import Foundation
+import Terminal
+
+struct Bank: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read the bank (PBOC debit) application, verify its PIN, make a purchase, activate it.",
+        subcommands: [Read.self, VerifyPIN.self, Purchase.self, Activate.self]
+    )
+
+    static func kernel(_ source: CardSourceOptions) throws(CLIError) -> EMVKernel {
+        EMVKernel(card: TerminalSession(transport: try source.makeTransport()))
+    }
+
+    static func flow<T>(_ kernel: EMVKernel, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
+        do throws(TerminalError) {
+            if let reader = kernel.card.transport as? PCSCTransport {
+                do {
+                    return try reader.transaction { () throws -> T in try body() }
+                } catch let e as TerminalError {
+                    throw e
+                } catch let e as TransportError {
+                    throw TerminalError(kind: .transport(e), step: "PC/SC transaction")
+                } catch {
+                    throw TerminalError(kind: .malformed, step: "\(error)")
+                }
+            }
+            return try body()
+        } catch {
+            if case .transport = error.kind { throw CLIError("\(error)", status: ExitStatus.transport) }
+            throw CLIError("\(error)", status: ExitStatus.checkFailed)
+        }
+    }
+
+    /// First 6 and last 4 digits.
+    static func masked(_ pan: String) -> String {
+        guard pan.count > 10 else { return pan }
+        return String(pan.prefix(6)) + String(repeating: "*", count: pan.count - 10) + String(pan.suffix(4))
+    }
+
+    struct Read: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the bank application: PAN (masked), name, expiry, AID, ATC, PIN tries left, the log.",
+            discussion: "It reads without GET PROCESSING OPTIONS, so the ATC does not move.")
+        @OptionGroup var source: CardSourceOptions
+        @Flag(help: "Print one JSON object.") var json = false
+        @Flag(help: "Show the whole PAN.") var showPAN = false
+
+        func run() throws {
+            try reporting {
+                let kernel = try Bank.kernel(source)
+                let info = try Bank.flow(kernel) { () throws(TerminalError) -> (BankCardData, [BERTag: [UInt8]], [[UInt8]]) in
+                    let (aid, fci) = try kernel.selectApplication()
+                    var objects = fci
+                    for record in 1...10 {
+                        let r = try kernel.send([0x00, 0xB2, UInt8(record), 0x0C, 0x00], "READ RECORD SFI 1 \(record)")
+                        guard r.status == .success else { break }
+                        objects.merge(EMVKernel.objects(r.data)) { a, _ in a }
+                    }
+                    var extra: [BERTag: [UInt8]] = [:]
+                    for tag: [UInt8] in [[0x9F, 0x36], [0x9F, 0x13], [0x9F, 0x17], [0x9F, 0x4F]] {
+                        let r = try kernel.send([0x80, 0xCA] + tag + [0x00], "GET DATA \(Hex.encode(tag))")
+                        if r.status == .success { extra.merge(EMVKernel.objects(r.data)) { a, _ in a } }
+                    }
+                    var log: [[UInt8]] = []
+                    if let entry = objects[0x9F4D], entry.count == 2 {
+                        for record in 1...Int(entry[1]) {
+                            let r = try kernel.send([0x00, 0xB2, UInt8(record), entry[0] << 3 | 4, 0x00], "READ RECORD log \(record)")
+                            guard r.status == .success else { break }
+                            log.append(r.data)
+                        }
+                    }
+                    let data = BankCardData(aid: aid, label: String(decoding: fci[0x50] ?? [], as: UTF8.self), objects: objects, aip: [], afl: [])
+                    return (data, extra, log)
+                }
+                let (data, extra, log) = info
+                let pan = showPAN ? data.pan : Bank.masked(data.pan)
+                let atc = extra[0x9F36].map { Int($0.reduce(0) { $0 << 8 | UInt32($1) }) }
+                let tries = extra[0x9F17]?.first.map { Int($0) }
+                // Log records in the 9F4F format: date, time, amount, …, ATC (45 bytes).
+                let entries = log.map { r -> (date: String, time: String, amount: Int, merchant: String, atc: Int) in
+                    let amount = Int(Hex.encode(r[6..<12])) ?? 0
+                    let merchant = String(decoding: r[22..<42].prefix { $0 != 0 }, as: UTF8.self)
+                    return (Hex.encode(r[0..<3]), Hex.encode(r[3..<6]), amount, merchant, Int(r[43]) << 8 | Int(r[44]))
+                }
+                if json {
+                    printLine(JSONValue.object([
+                        ("aid", .string(Hex.encode(data.aid))), ("label", .string(data.label)), ("pan", .string(pan)),
+                        ("name", .string(data.name)), ("expiry", .string(data.expiry)),
+                        ("atc", atc.map { .int($0) } ?? .null), ("pinTriesLeft", tries.map { .int($0) } ?? .null),
+                        ("log", .array(entries.map { e in .object([
+                            ("date", .string(e.date)), ("time", .string(e.time)), ("amount", .int(e.amount)),
+                            ("merchant", .string(e.merchant)), ("atc", .int(e.atc)),
+                        ]) })),
+                    ]).serialized)
+                    return
+                }
+                printLine("AID           \(Hex.encode(data.aid)) (\(data.label))")
+                printLine("PAN           \(pan)")
+                printLine("name          \(data.name)")
+                printLine("expiry        20\(data.expiry.prefix(2))-\(data.expiry.dropFirst(2).prefix(2))")
+                printLine("ATC           \(atc.map(String.init) ?? "unknown")")
+                printLine("PIN tries     \(tries.map(String.init) ?? "unknown")")
+                printLine("log           \(entries.isEmpty ? "empty" : "\(entries.count) transaction(s)")")
+                for e in entries {
+                    printLine(String(format: "  20%@ %@  %d.%02d CNY  %@  ATC %d", e.date, e.time, e.amount / 100, e.amount % 100, e.merchant, e.atc))
+                }
+            }
+        }
+    }
+
+    struct VerifyPIN: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify-pin", abstract: "Verify the bank PIN (offline plaintext PIN).")
+        @OptionGroup var source: CardSourceOptions
+        @OptionGroup var pins: PINOptions
+
+        func run() throws {
+            try reporting {
+                let pin = try pins.pin("Bank PIN")
+                let kernel = try Bank.kernel(source)
+                let status = try Bank.flow(kernel) { () throws(TerminalError) -> StatusWord in
+                    _ = try kernel.selectApplication()
+                    let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
+                    var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
+                    while nibbles.count < 16 { nibbles.append(0xF) }
+                    let block = stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+                    return try kernel.send([0x00, 0x20, 0x00, 0x80, 0x08] + block + [0x00], "VERIFY").status
+                }
+                if status == .success { printLine("bank PIN verified"); return }
+                if let left = status.retriesRemaining, left > 0 {
+                    throw CLIError("wrong bank PIN, \(left) \(left == 1 ? "try" : "tries") left", status: ExitStatus.checkFailed)
+                }
+                if status.retriesRemaining == 0 || status == .authenticationMethodBlocked {
+                    throw CLIError("the bank PIN is blocked (unblock it at the bank)", status: ExitStatus.checkFailed)
+                }
+                throw CLIError("VERIFY: the card answered \(status) (\(status.meaning))", status: ExitStatus.checkFailed)
+            }
+        }
+    }
+
+    struct Purchase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A full purchase against the issuer host simulator (ARQC, ARPC, TC).",
+            discussion: "The bank PIN comes from --pin-file, $SSCARD_PIN or a prompt. Exit 1 when declined.")
+        @OptionGroup var source: CardSourceOptions
+        @OptionGroup var pins: PINOptions
+        @Option(help: ArgumentHelp("The amount in CNY, e.g. 12.34.", valueName: "AMOUNT")) var amount: String
+        @Option(help: "The merchant name and location (up to 20 characters).") var merchant = "SSCARD TEST PHARMACY"
+        @Option(help: ArgumentHelp("The issuer host's balance for the card, in CNY.", valueName: "AMOUNT")) var balance = "10000.00"
+
+        static func fen(_ text: String) -> Int? {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let yuan = Int(parts[0]), yuan >= 0 else { return nil }
+            var cents = 0
+            if parts.count == 2 {
+                guard (1...2).contains(parts[1].count), let c = Int(parts[1]) else { return nil }
+                cents = parts[1].count == 1 ? c * 10 : c
+            }
+            return yuan * 100 + cents
+        }
+
+        func run() throws {
+            try reporting {
+                guard let fen = Self.fen(amount), fen > 0, fen < 1_000_000_000 else {
+                    throw CLIError("--amount \(amount): give an amount in CNY, e.g. 12.34", status: ExitStatus.badInput)
+                }
+                guard let balanceFen = Self.fen(balance) else {
+                    throw CLIError("--balance \(balance): give an amount in CNY", status: ExitStatus.badInput)
+                }
+                let pin = try pins.pin("Bank PIN")
+                let kernel = try Bank.kernel(source)
+                kernel.parameters.merchant = merchant
+                let host = IssuerHost(imkAC: TestIssuer.imkAC)
+                host.defaultBalance = balanceFen
+                let result: PurchaseResult
+                do {
+                    result = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.purchase(amount: fen, pin: pin, host: host) }
+                } catch let e where e.message.hasPrefix("GET PROCESSING OPTIONS: the card answered 6985") {
+                    throw CLIError(e.message + ": the application is blocked or the account is not activated (sscard bank activate)", status: e.status)
+                }
+                for s in result.steps { printLine(s) }
+                let line =
+                    result.cryptogramType == "none"
+                    ? "declined: \(result.reason)"
+                    : "\(result.approved ? "approved" : "declined"): \(result.reason); \(result.cryptogramType) \(Hex.encode(result.cryptogram)), ATC \(result.atc)"
+                if result.approved { printLine(line) } else { throw CLIError(line, status: ExitStatus.checkFailed) }
+            }
+        }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Activate the bank account of a card image, as the bank counter does.",
+            discussion: "Where the profile sets the bank PIN at activation, the new PIN comes from --new-pin-file, $SSCARD_NEW_PIN or a prompt.")
+        @Option(help: ArgumentHelp("The card image.", valueName: "FILE")) var image: String
+        @OptionGroup var pins: PINOptions
+
+        func run() throws {
+            try reporting {
+                let file = CardImageFile(path: image)
+                do {
+                    var state = try file.load()
+                    let needsPIN = state.pins.first { $0.label == "bank" }?.digits.isEmpty == true
+                    try BankCounter.activate(&state, pin: needsPIN ? try pins.newPIN() : nil)
+                    try file.save(state)
+                    printLine("bank account activated")
+                } catch let e as CLIError {
+                    throw e
+                } catch {
+                    throw CLIError("\(error)", status: ExitStatus.badInput)
+                }
+            }
+        }
+    }
+}
