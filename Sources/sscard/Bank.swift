@@ -186,7 +186,7 @@ struct Bank: ParsableCommand {
                 let result: PurchaseResult
                 do {
                     result = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.purchase(amount: fen, pin: pin, host: host) }
-                } catch let e where e.message.hasPrefix("GET PROCESSING OPTIONS: the card answered 6985") {
+                } catch let e as CLIError where e.message.hasPrefix("GET PROCESSING OPTIONS: the card answered 6985") {
                     throw CLIError(e.message + ": the application is blocked or the account is not activated (sscard bank activate)", status: e.status)
                 }
                 for s in result.steps { printLine(s) }
