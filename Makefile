@@ -6,8 +6,12 @@
 
 SWIFT ?= swift
 SSCARD = .build/debug/sscard
+# python-emv (emvtool) for the interoperability test, in a virtual environment
+# that uses Debian's pyscard (emv pins pyscard 2.0.0, which would need swig).
+VENV = .build-venv/emv
+EMVTOOL = $(VENV)/bin/emvtool
 
-.PHONY: all build run test bench bench-pcsc deps clean
+.PHONY: all build run test bench bench-pcsc deps venv clean
 
 all: build
 
@@ -25,7 +29,13 @@ run: build
 	@echo
 	@$(SSCARD) social read --card default
 
-test: deps
+venv: $(EMVTOOL)
+
+$(EMVTOOL): | deps
+	/usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --no-deps emv==1.0.14 pycountry==20.7.3 enum-compat==0.0.3 click==7.1.2 terminaltables==3.1.0
+
+test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
@@ -38,4 +48,4 @@ bench-pcsc: deps
 	Benchmarks/pcsc/run.sh
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build .build-venv

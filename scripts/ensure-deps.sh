@@ -13,6 +13,7 @@ packages=(
     pcsc-tools       # scriptor, a third-party client in the tests
     opensc           # opensc-tool, another one
     python3-pyscard  # pyscard, a third one
+    python3-venv     # the virtual environment for python-emv's emvtool (make venv)
 )
 
 missing=()
