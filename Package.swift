@@ -124,6 +124,13 @@ let package = Package(
         .testTarget(
             name: "PCSCTests", dependencies: ["CardTransportPCSC", "CardTransport", "CardAPDU", "sscard"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PBOCTests",
+            dependencies: [
+                "BackOffice", "CardAPDU", "CardCrypto", "CardFileSystem", "CardImage", "CardPersonalization", "CardRuntime",
+                "CardTLV", "CardTransport", "PBOCApplet", "Terminal",
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardRuntimeTests", dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem"],

@@ -1,0 +1,157 @@
+import BackOffice
+import CardAPDU
+import CardCrypto
+import CardFileSystem
+import CardTLV
+import CardImage
+import CardPersonalization
+import CardRuntime
+import CardTransport
+import PBOCApplet
+import Terminal
+import Testing
+
+private func h(_ s: String) -> [UInt8] { try! Hex.decode(s) }
+
+/// The emvtool card's keys are the public ones of pboc.md §12.
+let udkMAC = try! PBOCCrypto.udk(imk: TestIssuer.imkMAC, pan: "6212340000000007", psn: 1)
+let cdol1 = h("000000001000 000000000000 0156 0000000000 0156 261129 00 11223344 120000") + [UInt8](repeating: 0x41, count: 20)
+
+extension VirtualCard {
+    mutating func hex(_ apdu: [UInt8]) -> String { Hex.encode(transmit(apdu)) }
+    mutating func hex(_ apdu: String) -> String { hex(h(apdu)) }
+}
+
+/// An issuer script under the card's MAC key: retail MAC over header ‖ ATC ‖ ARQC ‖ data.
+func script(_ header: [UInt8], _ data: [UInt8] = [], atc: UInt16, arqc: [UInt8]) throws -> [UInt8] {
+    let lc = UInt8(data.count + 4)
+    let sk = try PBOCCrypto.sessionKey(udk: udkMAC, atc: atc)
+    let mac = try retailMAC(key: sk, data: header + [lc, UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + data)
+    return header + [lc] + data + Array(mac.prefix(4))
+}
+
+/// Selects the ADF, GPO, VERIFY, first GENERATE AC (ARQC); returns the ARQC and ATC.
+func startTransaction(_ card: inout VirtualCard) throws -> ([UInt8], UInt16) {
+    _ = card.transmit(h("00A4040008A000000333010101"))
+    let gpo = card.transmit(h("80A8000002830000"))
+    try #require(gpo.suffix(2) == [0x90, 0x00])
+    let r = card.transmit(h("80AE800034") + cdol1 + [0x00])
+    try #require(r.suffix(2) == [0x90, 0x00])
+    let o = EMVKernel.objects(Array(r.dropLast(2)))
+    let atc = o[0x9F36]!
+    return (o[0x9F26]!, UInt16(atc[0]) << 8 | UInt16(atc[1]))
+}
+
+func emvtoolCard() -> VirtualCard {
+    var c = CardFactory.virtualCard(try! CardProfiles.resolve("emvtool").personalize())
+    _ = c.powerOn()
+    return c
+}
+
+@Suite struct PBOCScriptTests {
+    @Test func blockThenUnblockWithTheZeroARQCMAC() throws {
+        var card = emvtoolCard()
+        let (arqc, atc) = try startTransaction(&card)
+        #expect(card.transmit(try script([0x84, 0x1E, 0x00, 0x00], atc: atc, arqc: arqc)) == [0x90, 0x00])
+        #expect(card.hex("00A4040008A000000333010101").hasSuffix("6283"))
+        #expect(card.hex("80A8000002830000") == "6985")
+        // Blocked: no ARQC can exist, so the unblock MAC covers ATC ‖ 8×00 [GAP, pboc.md §9].
+        let unblock = try script([0x84, 0x18, 0x00, 0x00], atc: atc, arqc: [UInt8](repeating: 0, count: 8))
+        #expect(card.transmit(unblock) == [0x90, 0x00])
+        #expect(card.hex("00A4040008A000000333010101").hasSuffix("9000"))
+        #expect(card.hex("80A8000002830000") == "80061C00080103009000")
+    }
+
+    @Test func putDataAndPINUnblock() throws {
+        var card = emvtoolCard()
+        _ = card.transmit(h("00A4040008A000000333010101"))
+        for _ in 0..<3 { _ = card.transmit(h("002000800826999999FFFFFFFF")) }
+        #expect(card.hex("80CA9F1700") == "9F1701009000")
+        let (arqc, atc) = try startTransaction(&card)
+        #expect(card.transmit(try script([0x04, 0xDA, 0x9F, 0x79], h("000000010000"), atc: atc, arqc: arqc)) == [0x90, 0x00])
+        #expect(card.hex("80CA9F7900") == "9F79060000000100009000")
+        #expect(card.transmit(try script([0x84, 0x24, 0x00, 0x00], atc: atc, arqc: arqc)) == [0x90, 0x00])
+        #expect(card.hex("80CA9F1700") == "9F1701039000")
+        // A tag PUT DATA may not change, and a wrong length.
+        #expect(card.transmit(try script([0x04, 0xDA, 0x9F, 0x36], h("0000"), atc: atc, arqc: arqc)) == [0x69, 0x84])
+        #expect(card.transmit(try script([0x04, 0xDA, 0x9F, 0x79], h("0001"), atc: atc, arqc: arqc)) == [0x67, 0x00])
+    }
+
+    @Test func cardBlockScript() throws {
+        var card = emvtoolCard()
+        let (arqc, atc) = try startTransaction(&card)
+        #expect(card.transmit(try script([0x84, 0x16, 0x00, 0x00], atc: atc, arqc: arqc)) == [0x90, 0x00])
+        #expect(card.hex("00A404000F7378312E73682EC9E7BBE1B1A3D5CF") == "6A81")
+    }
+}
+
+@Suite struct PBOCActivationTests {
+    @Test func anInactiveAccountRefusesTransactionsUntilTheBankCounter() throws {
+        var state = try CardProfiles.resolve("chongqing").personalize()
+        var card = CardFactory.virtualCard(state)
+        _ = card.powerOn()
+        _ = card.transmit(h("00A4040008A000000333010101"))
+        #expect(card.hex("80A8000002830000") == "6985")
+        #expect(throws: CardImageError.self) { try BankCounter.activate(&state, pin: nil) }
+        try BankCounter.activate(&state, pin: "246810")
+        card = CardFactory.virtualCard(state)
+        _ = card.powerOn()
+        _ = card.transmit(h("00A4040008A000000333010101"))
+        #expect(card.hex("002000800826246810FFFFFFFF") == "9000")
+        #expect(card.hex("80A8000002830000").hasSuffix("9000"))
+    }
+}
+
+@Suite struct PurchaseTests {
+    /// The bank PIN of each built-in profile.
+    static func bankPIN(_ profile: String, _ state: CardState) throws -> String? {
+        switch profile {
+        case "cumulative": return "955330"
+        case "emvtool": return "123456"
+        case "chongqing": return nil
+        default:
+            // The ID-number rule: the last seven digits without the final one.
+            let ef06 = state.files.index(ofLabel: "ef06")!
+            guard let content = state.files[ef06].ef?.content, case .records(let r) = content else { return nil }
+            let id = String(decoding: r.records[0].dropFirst(2), as: UTF8.self)
+            return String(Array(id)[11..<17])
+        }
+    }
+
+    @Test(arguments: ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool"])
+    func aFullPurchaseOnEveryProfile(_ profile: String) throws {
+        var state = try CardProfiles.resolve(profile).personalize()
+        if profile == "chongqing" { try BankCounter.activate(&state, pin: "135790") }
+        let pin = try Self.bankPIN(profile, state) ?? "135790"
+        let transport = VirtualCardTransport(card: CardFactory.virtualCard(state))
+        let kernel = EMVKernel(card: TerminalSession(transport: transport))
+        let host = IssuerHost(imkAC: TestIssuer.imkAC)
+        let result = try kernel.purchase(amount: 1234, pin: pin, host: host)
+        #expect(result.approved, "\(result.reason) \(result.steps)")
+        #expect(result.cryptogramType == "TC" && result.arc == "00")
+        // The log holds the transaction: amount and ATC.
+        let log = transport.card.state.files.index(ofLabel: "pboc-log")!
+        guard let content = transport.card.state.files[log].ef?.content, case .records(let r) = content else { return }
+        #expect(r.records.count == 1 && Hex.encode(r.records[0][6..<12]) == "000000001234")
+        #expect(host.balances.values.first == host.defaultBalance - 1234)
+    }
+
+    @Test func declines() throws {
+        let state = try CardProfiles.resolve("emvtool").personalize()
+        let host = IssuerHost(imkAC: TestIssuer.imkAC)
+        host.defaultBalance = 100
+        let kernel = EMVKernel(card: TerminalSession(transport: VirtualCardTransport(card: CardFactory.virtualCard(state))))
+        let poor = try kernel.purchase(amount: 1234, pin: "123456", host: host)
+        #expect(!poor.approved && poor.arc == "51" && poor.cryptogramType == "AAC")
+        host.defaultBalance = 100_000
+        host.blacklist = ["6212340000000007"]
+        let lost = try kernel.purchase(amount: 1, pin: "123456", host: host)
+        #expect(!lost.approved && lost.arc == "41")
+        let wrongPIN = try kernel.purchase(amount: 1, pin: "000000", host: host)
+        #expect(!wrongPIN.approved && wrongPIN.reason.hasPrefix("wrong PIN"))
+        // A host with other keys: the ARQC does not verify, the card gets no valid ARPC.
+        let impostor = IssuerHost(imkAC: [UInt8](repeating: 0x11, count: 16))
+        let bad = try kernel.purchase(amount: 1, pin: "123456", host: impostor)
+        #expect(!bad.approved && bad.arc == "05" && bad.steps.contains { $0.contains("issuer authentication: failed") })
+    }
+}
