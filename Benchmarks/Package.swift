@@ -56,6 +56,19 @@ let package = Package(
             path: "Benchmarks/Social",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Bank",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BackOffice", package: sscard),
+                .product(name: "CardPersonalization", package: sscard),
+                .product(name: "CardTransport", package: sscard),
+                .product(name: "Terminal", package: sscard),
+                .product(name: "CardCrypto", package: sscard),
+            ],
+            path: "Benchmarks/Bank",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Not an ordo-one benchmark: it needs pcscd and vpcd (pcsc/run.sh sets them up).
         .executableTarget(
             name: "PCSCThroughput",

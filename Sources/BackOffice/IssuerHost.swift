@@ -51,11 +51,21 @@ public final class IssuerHost: @unchecked Sendable {
     /// PANs reported lost.
     public var blacklist: Set<String> = []
 
+    /// Card keys already derived, by PAN and PSN.
+    var udks: [String: [UInt8]] = [:]
+
     public init(imkAC: [UInt8]) { self.imkAC = imkAC }
 
     /// Checks the ARQC and decides.
     public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
-        let udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn)
+        let id = r.pan + "/" + String(r.psn)
+        let udk: [UInt8]
+        if let known = udks[id] {
+            udk = known
+        } else {
+            udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn)
+            udks[id] = udk
+        }
         let sk = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc)
         let cvr = r.iad.count >= 7 ? Array(r.iad[3..<7]) : []
         let input = r.transactionData + r.aip + [UInt8(r.atc >> 8), UInt8(r.atc & 0xFF)] + cvr

@@ -93,9 +93,13 @@ public struct VirtualCard {
     /// Changes persistent state and saves it before the answer is returned.
     /// On a failed save the change is undone and the command answers `6581`.
     public mutating func commit(_ change: (inout CardState) throws(CardStatusError) -> Void) throws(CardStatusError) {
+        // In memory there is nothing to undo: change in place, without a copy.
+        guard let persistence else {
+            try change(&state)
+            return
+        }
         let before = state
         try change(&state)
-        guard let persistence else { return }
         do {
             try persistence.save(state)
         } catch {

@@ -19,9 +19,32 @@ public struct TLVBuilder: Sendable {
 
     /// Appends a primitive object.
     public mutating func append(_ tag: BERTag, _ value: some Collection<UInt8>) {
-        bytes.append(contentsOf: tag.bytes)
-        bytes.append(contentsOf: BERTLV.encodeLength(value.count))
+        appendTag(tag)
+        appendLength(value.count)
         bytes.append(contentsOf: value)
+    }
+
+    /// The tag bytes, without building an array for them.
+    mutating func appendTag(_ tag: BERTag) {
+        var shift = 8 * (tag.byteCount - 1)
+        while shift >= 0 {
+            bytes.append(UInt8(truncatingIfNeeded: tag.rawValue >> UInt32(shift)))
+            shift -= 8
+        }
+    }
+
+    mutating func appendLength(_ length: Int) {
+        precondition((0...0xFFFF).contains(length), "BER-TLV lengths here are at most 65535, got \(length)")
+        switch length {
+        case 0..<0x80: bytes.append(UInt8(length))
+        case 0x80..<0x100:
+            bytes.append(0x81)
+            bytes.append(UInt8(length))
+        default:
+            bytes.append(0x82)
+            bytes.append(UInt8(length >> 8))
+            bytes.append(UInt8(length & 0xFF))
+        }
     }
 
     /// Appends an already encoded object or sequence of objects.
@@ -31,7 +54,7 @@ public struct TLVBuilder: Sendable {
 
     /// Appends a constructed object whose value `body` builds.
     public mutating func appendConstructed(_ tag: BERTag, _ body: (inout TLVBuilder) throws -> Void) rethrows {
-        bytes.append(contentsOf: tag.bytes)
+        appendTag(tag)
         let lengthAt = bytes.count
         bytes.append(0)
         defer {

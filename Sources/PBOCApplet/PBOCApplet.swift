@@ -70,6 +70,9 @@ struct PBOCTransaction: Sendable {
     var pinFailed = false
     var scriptCount = 0
     var scriptFailed = false
+    /// The internal data objects as last read or written (this applet is
+    /// their only writer), so that each command does not parse them again.
+    var objects: [BERTag: [UInt8]]? = nil
 }
 
 /// The PBOC debit applet, registered on the ADF.
@@ -108,6 +111,7 @@ public struct PBOCApplet: Applet {
 
     /// The internal data objects.
     func data(_ card: VirtualCard) throws(CardStatusError) -> [BERTag: [UInt8]] {
+        if let cached = (card.session.appletSession as? PBOCTransaction)?.objects { return cached }
         guard let i = card.state.files.index(ofLabel: PBOCDebit.dataLabel), case .transparent(let f)? = card.state.files[i].ef?.content
         else { throw .noPreciseDiagnosis }
         guard let nodes = try? BERTLV.parse(f.data) else { throw .noPreciseDiagnosis }
@@ -129,6 +133,9 @@ public struct PBOCApplet: Applet {
                 ef.content = .transparent(TransparentFile(data: bytes))
             }
         }
+        var t = transaction(card)
+        t.objects = objects
+        store(t, &card)
     }
 
     func atc(_ objects: [BERTag: [UInt8]]) -> UInt16 {
@@ -169,7 +176,9 @@ public struct PBOCApplet: Applet {
         let next = atc + 1
         objects[0x9F36] = [UInt8(next >> 8), UInt8(next & 0xFF)]
         try update(&card, [0x9F36: objects[0x9F36]!])
+        let cache = transaction(card).objects
         t = PBOCTransaction()
+        t.objects = cache
         t.gpoDone = true
         t.pinVerified = transaction(card).pinVerified
         t.pinFailed = transaction(card).pinFailed

@@ -66,7 +66,10 @@ public struct TerminalParameters: Sendable {
 public final class EMVKernel {
     public let card: TerminalSession
     public var parameters = TerminalParameters()
-    public var log: [String] = []
+    /// Every command's step and status word, newest last.
+    public private(set) var exchanges: [(step: String, status: StatusWord)] = []
+    /// ``exchanges`` as text.
+    public var log: [String] { exchanges.map { "\($0.step): \($0.status)" } }
 
     /// The AIDs tried when there is no PSE.
     public static let knownAIDs: [[UInt8]] = [
@@ -84,7 +87,7 @@ public final class EMVKernel {
         do {
             let e = try card.send(apdu)
             guard let r = try? ResponseAPDU(bytes: e.response) else { throw TerminalError(kind: .malformed, step: step) }
-            log.append("\(step): \(r.status)")
+            exchanges.append((step, r.status))
             return r
         } catch let e as TerminalError {
             throw e
@@ -202,7 +205,7 @@ public final class EMVKernel {
     /// A purchase: offline PIN when the CVM list asks for it, risk checks,
     /// ARQC, the issuer host, ARPC, TC or AAC.
     public func purchase(amount: Int, pin: String?, host: IssuerHost) throws(TerminalError) -> PurchaseResult {
-        log = []
+        exchanges.removeAll(keepingCapacity: true)
         let data = try readApplication(amount: amount)
         var steps: [String] = ["selected \(Hex.encode(data.aid)) \(data.label)"]
         var tvr: [UInt8] = [0x80, 0, 0, 0, 0]  // b8 of byte 1: offline data authentication not performed
