@@ -28,6 +28,12 @@ final class PCSCFixture: @unchecked Sendable {
     var pcscd: Process?
     var serves: [Process] = []
 
+    /// One pcscd at a time: suites run in parallel, fixtures take turns.
+    static let gate = DispatchSemaphore(value: 1)
+    var holdsGate = true
+
+    init() { Self.gate.wait() }
+
     /// Whether some pcscd answers.
     static var pcscdAnswers: Bool { (try? PCSCReaders.list()) != nil }
 
@@ -80,9 +86,16 @@ final class PCSCFixture: @unchecked Sendable {
         return p
     }
 
+    /// Stops a `sscard serve` and waits until pcscd has seen its cards go
+    /// (it polls every 400 ms), so that a card served next is not mistaken
+    /// for the old one.
     func stopServe(_ p: Process) {
+        let slots = (p.arguments ?? []).enumerated().compactMap { i, a -> Int? in
+            a == "--vpcd" ? (p.arguments.map { Int($0[i + 1]) ?? 35963 } ?? 35963) - 35963 : nil
+        }
         terminate(p)
         serves.removeAll { $0 === p }
+        if pcscd != nil { for slot in slots { try? waitForCard(slot: slot, present: false) } }
     }
 
     func readerName(_ slot: Int) -> String { "Virtual PCD 00 0\(slot)" }
@@ -107,6 +120,10 @@ final class PCSCFixture: @unchecked Sendable {
         for p in serves { terminate(p) }
         serves = []
         stopPCSCD()
+        if holdsGate {
+            holdsGate = false
+            Self.gate.signal()
+        }
     }
 
     /// Runs a program and returns its status and output.
