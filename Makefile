@@ -28,6 +28,8 @@ run: build
 	@$(SSCARD) run apdu-scripts/
 	@echo
 	@$(SSCARD) social read --card default
+	@echo
+	@$(SSCARD) bank read --card default
 
 venv: $(EMVTOOL)
 
