@@ -159,6 +159,15 @@ public final class EMVKernel {
         return out
     }
 
+    /// The ISO 9564 format-2 block of an offline plaintext PIN: `2N`, the
+    /// digits, `F` padding, 8 bytes.
+    public static func plaintextPINBlock(_ pin: String) -> [UInt8] {
+        let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
+        var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
+        while nibbles.count < 16 { nibbles.append(0xF) }
+        return stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+    }
+
     /// Amount, numeric (n12): 12 BCD digits.
     public static func bcdAmount(_ fen: Int) -> [UInt8] {
         var digits = [UInt8](repeating: 0, count: 12)
@@ -227,10 +236,7 @@ public final class EMVKernel {
             i += 2
         }
         if rules.contains(0x01), let pin {
-            let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
-            var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
-            while nibbles.count < 16 { nibbles.append(0xF) }
-            let block = stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+            let block = Self.plaintextPINBlock(pin)
             let r = try send([0x00, 0x20, 0x00, 0x80, 0x08] + block + [0x00], "VERIFY")
             if r.status == .success {
                 steps.append("offline PIN verified")

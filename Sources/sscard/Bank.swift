@@ -24,23 +24,7 @@ struct Bank: ParsableCommand {
     }
 
     static func flow<T>(_ kernel: EMVKernel, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
-        do throws(TerminalError) {
-            if let reader = kernel.card.transport as? PCSCTransport {
-                do {
-                    return try reader.transaction { () throws -> T in try body() }
-                } catch let e as TerminalError {
-                    throw e
-                } catch let e as TransportError {
-                    throw TerminalError(kind: .transport(e), step: "PC/SC transaction")
-                } catch {
-                    throw TerminalError(kind: .malformed, step: "\(error)")
-                }
-            }
-            return try body()
-        } catch {
-            if case .transport = error.kind { throw CLIError("\(error)", status: ExitStatus.transport) }
-            throw CLIError("\(error)", status: ExitStatus.checkFailed)
-        }
+        try terminalFlow(kernel.card.transport, body)
     }
 
     /// First 6 and last 4 digits.
@@ -131,10 +115,7 @@ struct Bank: ParsableCommand {
                 let kernel = try Bank.kernel(source)
                 let status = try Bank.flow(kernel) { () throws(TerminalError) -> StatusWord in
                     _ = try kernel.selectApplication()
-                    let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
-                    var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
-                    while nibbles.count < 16 { nibbles.append(0xF) }
-                    let block = stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+                    let block = EMVKernel.plaintextPINBlock(pin)
                     return try kernel.send([0x00, 0x20, 0x00, 0x80, 0x08] + block + [0x00], "VERIFY").status
                 }
                 if status == .success { printLine("bank PIN verified"); return }

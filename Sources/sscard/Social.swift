@@ -28,27 +28,8 @@ struct Social: ParsableCommand {
         return SocialTerminal(card: TerminalSession(transport: card), psam: TerminalSession(transport: psam))
     }
 
-    /// Runs a flow, inside a PC/SC transaction on a real reader so that no
-    /// other program interleaves its APDUs; a card or transport failure is
-    /// one line on stderr.
     static func flow<T>(_ terminal: SocialTerminal, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
-        do throws(TerminalError) {
-            if let reader = terminal.card.transport as? PCSCTransport {
-                do {
-                    return try reader.transaction { () throws -> T in try body() }
-                } catch let e as TerminalError {
-                    throw e
-                } catch let e as TransportError {
-                    throw TerminalError(kind: .transport(e), step: "PC/SC transaction")
-                } catch {
-                    throw TerminalError(kind: .malformed, step: "\(error)")
-                }
-            }
-            return try body()
-        } catch {
-            if case .transport = error.kind { throw CLIError("\(error)", status: ExitStatus.transport) }
-            throw CLIError("\(error)", status: ExitStatus.checkFailed)
-        }
+        try terminalFlow(terminal.card.transport, body)
     }
 
     static func report(_ result: PINResult, success: String) throws(CLIError) {
