@@ -38,6 +38,9 @@ public struct AuthorizationResponse: Hashable, Sendable {
     /// `41` lost card, `05` do not honour (bad cryptogram).
     public var arc: [UInt8]
     public var arpc: [UInt8]
+    /// Issuer script commands with their MACs, to send after the second
+    /// GENERATE AC (template 72).
+    public var scripts: [[UInt8]] = []
     public var approved: Bool { arc == [0x30, 0x30] }
     public var reason: String
 }
@@ -45,6 +48,11 @@ public struct AuthorizationResponse: Hashable, Sendable {
 /// An in-memory issuer.
 public final class IssuerHost: @unchecked Sendable {
     let imkAC: [UInt8]
+    let imkMAC: [UInt8]?
+    /// Script commands to deliver to a card (by PAN) at its next online
+    /// transaction, without Lc and MAC: e.g. `841E0000` (application block),
+    /// `04DA9F79` + value (PUT DATA).
+    public var pendingScripts: [String: [[UInt8]]] = [:]
     /// Balances in fen, by PAN; a PAN not listed has `defaultBalance`.
     public var balances: [String: Int] = [:]
     public var defaultBalance = 1_000_000
@@ -54,7 +62,23 @@ public final class IssuerHost: @unchecked Sendable {
     /// Card keys already derived, by PAN and PSN.
     var udks: [String: [UInt8]] = [:]
 
-    public init(imkAC: [UInt8]) { self.imkAC = imkAC }
+    public init(imkAC: [UInt8], imkMAC: [UInt8]? = nil) {
+        self.imkAC = imkAC
+        self.imkMAC = imkMAC
+    }
+
+    /// A script command with Lc and its MAC: the first 4 bytes of the retail
+    /// MAC under the session key of UDK-MAC over CLA INS P1 P2 Lc ‖ ATC ‖
+    /// ARQC ‖ data (pboc.md §9).
+    public func scriptCommand(_ template: [UInt8], pan: String, psn: UInt8, atc: UInt16, arqc: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard let imkMAC, template.count >= 4 else { return template }
+        let udk = try PBOCCrypto.udk(imk: imkMAC, pan: pan, psn: psn)
+        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: atc)
+        let header = Array(template.prefix(4)) + [UInt8(template.count - 4 + 4)]
+        let data = Array(template.dropFirst(4))
+        let mac = try retailMAC(key: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + data)
+        return header + data + Array(mac.prefix(4))
+    }
 
     /// Checks the ARQC and decides.
     public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
@@ -88,6 +112,10 @@ public final class IssuerHost: @unchecked Sendable {
         }
         // The ARPC answers the card's own ARQC, whatever the decision.
         let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: r.arqc, arc: arc)
-        return AuthorizationResponse(arc: arc, arpc: arpc, reason: reason)
+        var scripts: [[UInt8]] = []
+        if expected == r.arqc, let templates = pendingScripts.removeValue(forKey: r.pan) {
+            for t in templates { scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc)) }
+        }
+        return AuthorizationResponse(arc: arc, arpc: arpc, scripts: scripts, reason: reason)
     }
 }

@@ -289,6 +289,11 @@ public final class EMVKernel {
             [0x80, 0xAE, response.approved ? 0x40 : 0x00, 0x00, UInt8(cdol2.count)] + cdol2 + [0x00], "GENERATE AC (2nd)")
         let (cid2, atc2, ac2, _) = try Self.parseGAC(second)
         steps.append("2nd GENERATE AC: \(Self.name(cid2)) \(Hex.encode(ac2))")
+        // Issuer scripts after the second GENERATE AC (template 72).
+        for (n, command) in response.scripts.enumerated() {
+            let r = try send(command, "issuer script \(n + 1)")
+            steps.append("issuer script \(n + 1) (\(Hex.encode(command.prefix(2)))): \(r.status)")
+        }
         let approved = cid2 & 0xC0 == 0x40
         return PurchaseResult(
             approved: approved, cryptogramType: Self.name(cid2), cryptogram: ac2, atc: atc2,

@@ -136,6 +136,20 @@ func emvtoolCard() -> VirtualCard {
         #expect(host.balances.values.first == host.defaultBalance - 1234)
     }
 
+    @Test func theHostDeliversIssuerScripts() throws {
+        let state = try CardProfiles.resolve("emvtool").personalize()
+        let transport = VirtualCardTransport(card: CardFactory.virtualCard(state))
+        let kernel = EMVKernel(card: TerminalSession(transport: transport))
+        let host = IssuerHost(imkAC: TestIssuer.imkAC, imkMAC: TestIssuer.imkMAC)
+        host.pendingScripts["6212340000000007"] = [h("04DA9F79") + h("000000005000"), h("841E0000")]
+        let result = try kernel.purchase(amount: 100, pin: "123456", host: host)
+        #expect(result.approved)
+        #expect(result.steps.suffix(2) == ["issuer script 1 (04DA): 9000", "issuer script 2 (841E): 9000"])
+        var card = transport.card
+        #expect(card.hex("00A4040008A000000333010101").hasSuffix("6283"), "blocked by the script")
+        #expect(card.hex("80CA9F7900") == "9F79060000000050009000")
+    }
+
     @Test func declines() throws {
         let state = try CardProfiles.resolve("emvtool").personalize()
         let host = IssuerHost(imkAC: TestIssuer.imkAC)
