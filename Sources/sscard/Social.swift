@@ -32,6 +32,15 @@ struct Social: ParsableCommand {
         try terminalFlow(terminal.card.transport, body)
     }
 
+    /// APPLICATION BLOCK or CARD BLOCK, once confirmed.
+    static func block(card wholeCard: Bool, _ source: CardSourceOptions, confirmed: Bool) throws(CLIError) {
+        let what = wholeCard ? "card" : "application"
+        guard confirmed else { throw CLIError("the \(what) block is permanent: add --yes to confirm", status: ExitStatus.badInput) }
+        let terminal = try Social.terminal(source)
+        try Social.flow(terminal) { () throws(TerminalError) in try terminal.block(card: wholeCard) }
+        printLine("\(what) blocked")
+    }
+
     static func report(_ result: PINResult, success: String) throws(CLIError) {
         switch result {
         case .verified: printLine(success)
@@ -147,14 +156,7 @@ struct Social: ParsableCommand {
         @OptionGroup var source: CardSourceOptions
         @Flag(help: "Confirm: the block cannot be undone.") var yes = false
 
-        func run() throws {
-            try reporting {
-                guard yes else { throw CLIError("the application block is permanent: add --yes to confirm", status: ExitStatus.badInput) }
-                let terminal = try Social.terminal(source)
-                try Social.flow(terminal) { () throws(TerminalError) in try terminal.block(card: false) }
-                printLine("application blocked")
-            }
-        }
+        func run() throws { try reporting { try Social.block(card: false, source, confirmed: yes) } }
     }
 
     struct BlockCard: ParsableCommand {
@@ -163,14 +165,7 @@ struct Social: ParsableCommand {
         @OptionGroup var source: CardSourceOptions
         @Flag(help: "Confirm: the block cannot be undone.") var yes = false
 
-        func run() throws {
-            try reporting {
-                guard yes else { throw CLIError("the card block is permanent: add --yes to confirm", status: ExitStatus.badInput) }
-                let terminal = try Social.terminal(source)
-                try Social.flow(terminal) { () throws(TerminalError) in try terminal.block(card: true) }
-                printLine("card blocked")
-            }
-        }
+        func run() throws { try reporting { try Social.block(card: true, source, confirmed: yes) } }
     }
 }
 
