@@ -125,6 +125,7 @@ public enum CardFactory {
                 card.applets[i] = PSAMApplet()
             } else if name == PBOCDebit.aid {
                 card.applets[i] = PBOCApplet(adf: i)
+                if let pse = files[i].parent, pse != FileSystem.mf { card.applets[pse] = PBOCApplet(adf: i) }
             }
         }
         return card

@@ -85,6 +85,12 @@ public struct PBOCApplet: Applet {
     static let pdolLength = 11
 
     public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+        // Registered on the PSE too: a transaction command there, outside the
+        // ADF, has its conditions of use unsatisfied (EMV).
+        if card.session.currentDF != adf {
+            if c.cla == 0x80 && (c.ins == 0xA8 || c.ins == 0xAE) { throw .conditionsNotSatisfied }
+            return nil
+        }
         switch (c.cla, c.ins) {
         case (0x80, 0xA8): return try gpo(c, &card)
         case (0x80, 0xCA): return try getData(c, &card)
