@@ -70,30 +70,35 @@ public final class IssuerHost: @unchecked Sendable {
     /// A script command with Lc and its MAC: the first 4 bytes of the retail
     /// MAC under the session key of UDK-MAC over CLA INS P1 P2 Lc ‖ ATC ‖
     /// ARQC ‖ data (pboc.md §9).
-    public func scriptCommand(_ template: [UInt8], pan: String, psn: UInt8, atc: UInt16, arqc: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public func scriptCommand(
+        _ template: [UInt8], pan: String, psn: UInt8, atc: UInt16, arqc: [UInt8], algorithm: PBOCAlgorithm = .tripleDES
+    ) throws(CryptoError) -> [UInt8] {
         guard let imkMAC, template.count >= 4 else { return template }
-        let udk = try PBOCCrypto.udk(imk: imkMAC, pan: pan, psn: psn)
-        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: atc)
+        let udk = try PBOCCrypto.udk(imk: imkMAC, pan: pan, psn: psn, algorithm: algorithm)
+        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: algorithm)
         let header = Array(template.prefix(4)) + [UInt8(template.count - 4 + 4)]
         let data = Array(template.dropFirst(4))
-        let mac = try retailMAC(key: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + data)
+        let mac = try PBOCCrypto.cryptogram(
+            sessionKey: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + data, algorithm: algorithm)
         return header + data + Array(mac.prefix(4))
     }
 
     /// Checks the ARQC and decides.
     public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
-        let id = r.pan + "/" + String(r.psn)
+        // IAD byte 8 names the algorithm: 01 3DES, 04 SM4.
+        let alg = r.iad.count >= 8 ? PBOCAlgorithm(rawValue: r.iad[7]) ?? .tripleDES : .tripleDES
+        let id = r.pan + "/" + String(r.psn) + "/" + String(alg.rawValue)
         let udk: [UInt8]
         if let known = udks[id] {
             udk = known
         } else {
-            udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn)
+            udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn, algorithm: alg)
             udks[id] = udk
         }
-        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc)
+        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc, algorithm: alg)
         let cvr = r.iad.count >= 7 ? Array(r.iad[3..<7]) : []
         let input = r.transactionData + r.aip + [UInt8(r.atc >> 8), UInt8(r.atc & 0xFF)] + cvr
-        let expected = try PBOCCrypto.cryptogram(sessionKey: sk, data: input)
+        let expected = try PBOCCrypto.cryptogram(sessionKey: sk, data: input, algorithm: alg)
         let arc: [UInt8]
         let reason: String
         if expected != r.arqc {
@@ -111,10 +116,12 @@ public final class IssuerHost: @unchecked Sendable {
             balances[r.pan] = balances[r.pan, default: defaultBalance] - r.amount
         }
         // The ARPC answers the card's own ARQC, whatever the decision.
-        let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: r.arqc, arc: arc)
+        let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: r.arqc, arc: arc, algorithm: alg)
         var scripts: [[UInt8]] = []
         if expected == r.arqc, let templates = pendingScripts.removeValue(forKey: r.pan) {
-            for t in templates { scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc)) }
+            for t in templates {
+                scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
+            }
         }
         return AuthorizationResponse(arc: arc, arpc: arpc, scripts: scripts, reason: reason)
     }

@@ -3,6 +3,15 @@
 // PBOC (JR/T 0025) card keys and cryptograms, 3DES (CVN 01), verified
 // against the public vector of spec/pboc.md §8.1 and §9.
 
+/// The cryptogram algorithm, as IAD byte 8 names it.
+public enum PBOCAlgorithm: UInt8, Hashable, Sendable {
+    /// CVN 01, two-key 3DES (verified against pboc.md §8.1).
+    case tripleDES = 0x01
+    /// The national-cryptography variant, SM4 [INFERRED: pboc.md §8.1 gives
+    /// only its shape; no public vector].
+    case sm4 = 0x04
+}
+
 /// PBOC key derivation and cryptograms.
 public enum PBOCCrypto {
     /// `Y`: the rightmost 16 digits of PAN ‖ PSN, left-padded with 0, as 8 BCD bytes.
@@ -17,32 +26,39 @@ public enum PBOCCrypto {
 
     /// The card's unique key (EMV Book 2 A1.4.1 option A):
     /// `3DES(IMK)[Y] ‖ 3DES(IMK)[Y ⊕ FF…FF]`.
-    public static func udk(imk: [UInt8], pan: String, psn: UInt8) throws(CryptoError) -> [UInt8] {
+    public static func udk(imk: [UInt8], pan: String, psn: UInt8, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
         let y = derivationData(pan: pan, psn: psn)
+        if algorithm == .sm4 { return try BlockCipher(.sm4, key: imk).encrypt(y + y.map { ~$0 }) }
         let c = try BlockCipher(.tripleDES, key: imk)
         return c.encrypt(y) + c.encrypt(y.map { ~$0 })
     }
 
     /// The PBOC session key (not the EMV common session key):
     /// `3DES(UDK)[000000000000 ‖ ATC] ‖ 3DES(UDK)[000000000000 ‖ ATC ⊕ FFFF]`.
-    public static func sessionKey(udk: [UInt8], atc: UInt16) throws(CryptoError) -> [UInt8] {
-        let c = try BlockCipher(.tripleDES, key: udk)
+    public static func sessionKey(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
         let a: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF)]
         let zeros = [UInt8](repeating: 0, count: 6)
+        if algorithm == .sm4 { return try BlockCipher(.sm4, key: udk).encrypt(zeros + a + zeros + a.map { ~$0 }) }
+        let c = try BlockCipher(.tripleDES, key: udk)
         return c.encrypt(zeros + a) + c.encrypt(zeros + a.map { ~$0 })
     }
 
     /// An application cryptogram: the retail MAC of the input under the session key.
-    public static func cryptogram(sessionKey: [UInt8], data: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try retailMAC(key: sessionKey, data: data)
+    public static func cryptogram(sessionKey: [UInt8], data: [UInt8], algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
+        guard algorithm == .sm4 else { return try retailMAC(key: sessionKey, data: data) }
+        // SM4-CBC with padding method 2; the first 8 bytes of the last block.
+        let chain = try BlockCipher(.sm4, key: sessionKey).encryptCBC(padISO9797Method2(data, blockSize: 16))
+        return Array(chain.suffix(16).prefix(8))
     }
 
     /// ARPC method 1: `3DES(SK)[ARQC ⊕ (ARC ‖ 000000000000)]`.
-    public static func arpc(sessionKey: [UInt8], arqc: [UInt8], arc: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public static func arpc(sessionKey: [UInt8], arqc: [UInt8], arc: [UInt8], algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
         precondition(arqc.count == 8 && arc.count == 2, "ARQC is 8 bytes and ARC 2")
         var block = arqc
         block[0] ^= arc[0]
         block[1] ^= arc[1]
+        // SM4: ALG(SK)[Y ‖ 00×8] (pboc.md §8.1), its first 8 bytes [INFERRED].
+        if algorithm == .sm4 { return Array(try BlockCipher(.sm4, key: sessionKey).encrypt(block + [UInt8](repeating: 0, count: 8)).prefix(8)) }
         return try BlockCipher(.tripleDES, key: sessionKey).encrypt(block)
     }
 }

@@ -78,8 +78,13 @@ public enum CardProfiles {
         emvtool.bankPIN = .fixed("123456")
         emvtool.pbocOptions = PBOCOptions(gacFormat2: true)
         emvtool.defaultSeed = 5
+        var national = defaultCard
+        national.name = "national-crypto"
+        national.summary = "the default card with SM4 (national cryptography) bank cryptograms [derivation inferred, pboc.md §8.1]"
+        national.pbocOptions = PBOCOptions(sm4: true)
+        national.defaultSeed = 6
         return [
-            social(defaultCard), social(des), social(t0), social(cumulative), social(chongqing), social(emvtool),
+            social(defaultCard), social(des), social(t0), social(cumulative), social(chongqing), social(emvtool), social(national),
             CardProfile(
                 name: "iso-test",
                 summary: "ISO 7816-4 test card: every EF structure, two applications, PIN 01 (6 consecutive), PIN 02 (3 cumulative)"

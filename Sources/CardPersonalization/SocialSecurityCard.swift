@@ -261,8 +261,9 @@ extension SocialSecurityProfile {
         case .fixed(let p): bankDigits = digits(p)
         case .atActivation: bankDigits = []
         }
-        let udkAC = try! PBOCCrypto.udk(imk: TestIssuer.imkAC, pan: bankData.pan, psn: 0x01)
-        let udkMAC = try! PBOCCrypto.udk(imk: TestIssuer.imkMAC, pan: bankData.pan, psn: 0x01)
+        let bankAlg = pbocOptions.algorithm
+        let udkAC = try! PBOCCrypto.udk(imk: TestIssuer.imkAC, pan: bankData.pan, psn: 0x01, algorithm: bankAlg)
+        let udkMAC = try! PBOCCrypto.udk(imk: TestIssuer.imkMAC, pan: bankData.pan, psn: 0x01, algorithm: bankAlg)
         pins.append(
             PINObject(
                 label: "bank", df: bank, reference: 0x80, digits: bankDigits, format: .isoFormat2,
@@ -274,8 +275,8 @@ extension SocialSecurityProfile {
             CardKey(label: "UKSSSE", df: ssse, number: SocialSecurity.updateKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.ukSSSE)),
             CardKey(label: "PUK", df: ssse, number: SocialSecurity.reloadKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.puk)),
             CardKey(label: "RKSSSE", df: ssse, number: SocialSecurity.readKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.rkSSSE)),
-            CardKey(label: "UDK-AC", df: bank, number: 0x01, usage: .applicationCryptogram, algorithm: .des, value: udkAC),
-            CardKey(label: "UDK-MAC", df: bank, number: 0x02, usage: .scriptMAC, algorithm: .des, value: udkMAC),
+            CardKey(label: "UDK-AC", df: bank, number: 0x01, usage: .applicationCryptogram, algorithm: bankAlg == .sm4 ? .sm4 : .des, value: udkAC),
+            CardKey(label: "UDK-MAC", df: bank, number: 0x02, usage: .scriptMAC, algorithm: bankAlg == .sm4 ? .sm4 : .des, value: udkMAC),
         ]
         return CardState(
             profile: name, atr: atr, answerMode: answerMode, files: fs, pins: pins.sorted { $0.label < $1.label },

@@ -12,7 +12,7 @@
 // UDK-MAC). So every change is saved by the card OS like any other.
 
 public import CardAPDU
-import CardCrypto
+public import CardCrypto
 import CardFileSystem
 public import CardRuntime
 public import CardTLV
@@ -44,18 +44,23 @@ public struct PBOCOptions: Hashable, Sendable {
     public var gpoFormat2: Bool
     /// GPO refuses a PDOL data length other than the PDOL's (else shorter data counts as zeros).
     public var strictPDOL: Bool
+    /// Cryptograms with SM4 (national cryptography) rather than 3DES.
+    public var sm4: Bool
 
-    public init(gacFormat2: Bool = false, gpoFormat2: Bool = false, strictPDOL: Bool = false) {
+    public init(gacFormat2: Bool = false, gpoFormat2: Bool = false, strictPDOL: Bool = false, sm4: Bool = false) {
         self.gacFormat2 = gacFormat2
         self.gpoFormat2 = gpoFormat2
         self.strictPDOL = strictPDOL
+        self.sm4 = sm4
     }
 
-    public var bytes: [UInt8] { [(gacFormat2 ? 1 : 0) | (gpoFormat2 ? 2 : 0) | (strictPDOL ? 4 : 0)] }
+    public var bytes: [UInt8] { [(gacFormat2 ? 1 : 0) | (gpoFormat2 ? 2 : 0) | (strictPDOL ? 4 : 0) | (sm4 ? 8 : 0)] }
     public init(bytes: ArraySlice<UInt8>) {
         let b = bytes.first ?? 0
-        self.init(gacFormat2: b & 1 != 0, gpoFormat2: b & 2 != 0, strictPDOL: b & 4 != 0)
+        self.init(gacFormat2: b & 1 != 0, gpoFormat2: b & 2 != 0, strictPDOL: b & 4 != 0, sm4: b & 8 != 0)
     }
+
+    public var algorithm: PBOCAlgorithm { sm4 ? .sm4 : .tripleDES }
 }
 
 /// A transaction in progress (volatile: one selection).
@@ -294,13 +299,15 @@ public struct PBOCApplet: Applet {
         let cvr = try cvr(t, second: first ? nil : cid, card)
         let macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)]) + Self.aip + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + cvr
         let udk = try key(card, .applicationCryptogram)
+        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
         let ac = try crypto { () throws(CryptoError) in
-            try PBOCCrypto.cryptogram(sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc), data: macInput)
+            try PBOCCrypto.cryptogram(
+                sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: alg), data: macInput, algorithm: alg)
         }
         if first && cid == 0x80 { t.arqc = ac }
         store(t, &card)
         let ec = Array((objects[0x9F79] ?? [UInt8](repeating: 0, count: 6)).suffix(5))
-        let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [0x01, 0x0A, 0x01] + ec + [0, 0, 0, 0]
+        let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [alg.rawValue, 0x0A, 0x01] + ec + [0, 0, 0, 0]
         var changes: [BERTag: [UInt8]] = [:]
         if !first && cid == 0x40 {
             if t.issuerAuthenticated == true { changes[0x9F13] = [UInt8(atc >> 8), UInt8(atc & 0xFF)] }
@@ -351,10 +358,14 @@ public struct PBOCApplet: Applet {
         guard c.nc == 10 else { throw .wrongLength }
         t.externalAuthenticateTried = true
         let input = Array(c.data)
-        let atc = atc(try data(card))
+        let objects = try data(card)
+        let atc = atc(objects)
+        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
         let udk = try key(card, .applicationCryptogram)
         let expected = try crypto { () throws(CryptoError) in
-            try PBOCCrypto.arpc(sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc), arqc: arqc, arc: Array(input[8..<10]))
+            try PBOCCrypto.arpc(
+                sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: alg), arqc: arqc, arc: Array(input[8..<10]),
+                algorithm: alg)
         }
         t.issuerAuthenticated = constantTimeEquals(expected, input[0..<8])
         store(t, &card)
@@ -383,9 +394,11 @@ public struct PBOCApplet: Applet {
         let body = Array(c.data.dropLast(4))
         let header = Array(bytes.prefix(4)) + [UInt8(c.nc)]
         let macKey = try key(card, .scriptMAC)
+        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
         let mac = try crypto { () throws(CryptoError) in
-            let sk = try PBOCCrypto.sessionKey(udk: macKey, atc: atc)
-            return Array(try retailMAC(key: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + body).prefix(4))
+            let sk = try PBOCCrypto.sessionKey(udk: macKey, atc: atc, algorithm: alg)
+            let input = header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + body
+            return Array(try PBOCCrypto.cryptogram(sessionKey: sk, data: input, algorithm: alg).prefix(4))
         }
         t.scriptCount += 1
         guard constantTimeEquals(mac, c.data.suffix(4)) else {

@@ -89,6 +89,25 @@ private func h(_ s: String) -> [UInt8] { try! Hex.decode(s) }
     }
 }
 
+@Suite struct PBOCSM4Tests {
+    /// The SM4 variant's layout [INFERRED]: checked against the cipher itself.
+    @Test func layout() throws {
+        let imk = h("0123456789ABCDEFFEDCBA9876543210")
+        let y = PBOCCrypto.derivationData(pan: "6212340000000007", psn: 1)
+        let udk = try PBOCCrypto.udk(imk: imk, pan: "6212340000000007", psn: 1, algorithm: .sm4)
+        #expect(udk == (try BlockCipher(.sm4, key: imk).encrypt(y + y.map { ~$0 })))
+        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: 0x0240, algorithm: .sm4)
+        #expect(sk == (try BlockCipher(.sm4, key: udk).encrypt(h("000000000000 0240 000000000000 FDBF"))))
+        let arqc = try PBOCCrypto.cryptogram(sessionKey: sk, data: h("0102030405"), algorithm: .sm4)
+        #expect(arqc.count == 8)
+        let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: arqc, arc: h("3030"), algorithm: .sm4)
+        var y2 = arqc
+        y2[0] ^= 0x30
+        y2[1] ^= 0x30
+        #expect(arpc == Array(try BlockCipher(.sm4, key: sk).encrypt(y2 + [UInt8](repeating: 0, count: 8)).prefix(8)))
+    }
+}
+
 @Suite struct SocialSecurityCryptoTests {
     let key16 = h("00112233445566778899AABBCCDDEEFF")
 

@@ -118,7 +118,7 @@ func emvtoolCard() -> VirtualCard {
         }
     }
 
-    @Test(arguments: ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool"])
+    @Test(arguments: ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool", "national-crypto"])
     func aFullPurchaseOnEveryProfile(_ profile: String) throws {
         var state = try CardProfiles.resolve(profile).personalize()
         if profile == "chongqing" { try BankCounter.activate(&state, pin: "135790") }
@@ -148,6 +148,24 @@ func emvtoolCard() -> VirtualCard {
         var card = transport.card
         #expect(card.hex("00A4040008A000000333010101").hasSuffix("6283"), "blocked by the script")
         #expect(card.hex("80CA9F7900") == "9F79060000000050009000")
+    }
+
+    @Test func nationalCryptoCardsUseSM4() throws {
+        let state = try CardProfiles.resolve("national-crypto").personalize()
+        var card = CardFactory.virtualCard(state)
+        _ = card.powerOn()
+        _ = card.transmit(h("00A4040008A000000333010101"))
+        _ = card.transmit(h("80A8000002830000"))
+        let r = card.transmit(h("80AE800034") + cdol1 + [0x00])
+        let iad = try #require(EMVKernel.objects(Array(r.dropLast(2)))[0x80]).suffix(19)
+        #expect(Array(iad)[7] == 0x04, "IAD byte 8: algorithm 04, SM4")
+        // The same cryptogram computed independently with SM4.
+        let udk = state.keys.first { $0.label == "UDK-AC" }!.value
+        let sk = try BlockCipher(.sm4, key: udk).encrypt(h("000000000000 0001 000000000000 FFFE"))
+        let input = Array(cdol1.prefix(29)) + h("1C00 0001") + Array(iad)[3..<7]
+        let chain = try BlockCipher(.sm4, key: sk).encryptCBC(padISO9797Method2(input, blockSize: 16))
+        let body = Array(r.dropLast(2))
+        #expect(Array(body[5..<13]) == Array(chain.suffix(16).prefix(8)))
     }
 
     @Test func declines() throws {

@@ -15,7 +15,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["default", "default-des", "default-t0", "cumulative", "emvtool"])
+    @Test(arguments: ["default", "default-des", "default-t0", "cumulative", "emvtool", "national-crypto"])
     func purchaseOnEveryProfile(_ profile: String) throws {
         let dir = try temporaryDirectory("bank")
         let image = dir + "/card.json"

@@ -78,7 +78,7 @@ import Testing
         #expect(r.status == 0)
         #expect(
             r.stdoutLines.map { String($0.prefix { $0 != " " }) }
-                == ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool", "iso-test", "iso-test-t0", "psam"])
+                == ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool", "national-crypto", "iso-test", "iso-test-t0", "psam"])
     }
 }
 
