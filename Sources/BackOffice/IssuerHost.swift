@@ -49,6 +49,9 @@ public struct AuthorizationResponse: Hashable, Sendable {
 public final class IssuerHost: @unchecked Sendable {
     let imkAC: [UInt8]
     let imkMAC: [UInt8]?
+    let imkENC: [UInt8]?
+    /// New bank PINs to load at a card's next online transaction (PIN CHANGE script).
+    public var pendingPINChanges: [String: String] = [:]
     /// Script commands to deliver to a card (by PAN) at its next online
     /// transaction, without Lc and MAC: e.g. `841E0000` (application block),
     /// `04DA9F79` + value (PUT DATA).
@@ -62,9 +65,10 @@ public final class IssuerHost: @unchecked Sendable {
     /// Card keys already derived, by PAN and PSN.
     var udks: [String: [UInt8]] = [:]
 
-    public init(imkAC: [UInt8], imkMAC: [UInt8]? = nil) {
+    public init(imkAC: [UInt8], imkMAC: [UInt8]? = nil, imkENC: [UInt8]? = nil) {
         self.imkAC = imkAC
         self.imkMAC = imkMAC
+        self.imkENC = imkENC
     }
 
     /// A script command with Lc and its MAC: the first 4 bytes of the retail
@@ -122,6 +126,16 @@ public final class IssuerHost: @unchecked Sendable {
             for t in templates {
                 scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
             }
+        }
+        if expected == r.arqc, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
+            let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
+            var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
+            while nibbles.count < 16 { nibbles.append(0xF) }
+            let block = stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+            let udk = try PBOCCrypto.udk(imk: imkENC, pan: r.pan, psn: r.psn, algorithm: alg)
+            let skENC = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc, algorithm: alg)
+            let enciphered = try PBOCCrypto.encipherPIN(block, arqc: r.arqc, sessionKey: skENC, algorithm: alg)
+            scripts.append(try scriptCommand([0x84, 0x24, 0x00, 0x02] + enciphered, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
         }
         return AuthorizationResponse(arc: arc, arpc: arpc, scripts: scripts, reason: reason)
     }

@@ -51,6 +51,30 @@ public enum PBOCCrypto {
         return Array(chain.suffix(16).prefix(8))
     }
 
+    /// The enciphered PIN of a PIN CHANGE script (8424 P2 02) [INFERRED from
+    /// EMV Book 2 §9.3 and pboc.md §9]: `08 ‖ (PIN block ⊕ (00000000 ‖ ARQC
+    /// bytes 5–8)) ‖ 80 00…`, ECB under the session key of UDK-ENC.
+    public static func encipherPIN(
+        _ pinBlock: [UInt8], arqc: [UInt8], sessionKey: [UInt8], algorithm: PBOCAlgorithm = .tripleDES
+    ) throws(CryptoError) -> [UInt8] {
+        precondition(pinBlock.count == 8 && arqc.count == 8, "a PIN block and an ARQC are 8 bytes")
+        let mask = [0, 0, 0, 0] + Array(arqc[4..<8])
+        let plain = [0x08] + zip(pinBlock, mask).map { $0 ^ $1 } + [0x80] + [UInt8](repeating: 0, count: 6)
+        let cipher = try BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: sessionKey)
+        return cipher.encrypt(plain)
+    }
+
+    /// The inverse of ``encipherPIN(_:arqc:sessionKey:algorithm:)``; `nil` when malformed.
+    public static func decipherPIN(
+        _ data: [UInt8], arqc: [UInt8], sessionKey: [UInt8], algorithm: PBOCAlgorithm = .tripleDES
+    ) throws(CryptoError) -> [UInt8]? {
+        guard data.count == 16, arqc.count == 8 else { return nil }
+        let plain = try BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: sessionKey).decrypt(data)
+        guard plain[0] == 0x08, plain[9] == 0x80, plain[10...].allSatisfy({ $0 == 0 }) else { return nil }
+        let mask = [0, 0, 0, 0] + Array(arqc[4..<8])
+        return zip(plain[1..<9], mask).map { $0 ^ $1 }
+    }
+
     /// ARPC method 1: `3DES(SK)[ARQC ⊕ (ARC ‖ 000000000000)]`.
     public static func arpc(sessionKey: [UInt8], arqc: [UInt8], arc: [UInt8], algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
         precondition(arqc.count == 8 && arc.count == 2, "ARQC is 8 bytes and ARC 2")

@@ -264,6 +264,7 @@ extension SocialSecurityProfile {
         let bankAlg = pbocOptions.algorithm
         let udkAC = try! PBOCCrypto.udk(imk: TestIssuer.imkAC, pan: bankData.pan, psn: 0x01, algorithm: bankAlg)
         let udkMAC = try! PBOCCrypto.udk(imk: TestIssuer.imkMAC, pan: bankData.pan, psn: 0x01, algorithm: bankAlg)
+        let udkENC = try! PBOCCrypto.udk(imk: TestIssuer.imkENC, pan: bankData.pan, psn: 0x01, algorithm: bankAlg)
         pins.append(
             PINObject(
                 label: "bank", df: bank, reference: 0x80, digits: bankDigits, format: .isoFormat2,
@@ -277,6 +278,7 @@ extension SocialSecurityProfile {
             CardKey(label: "RKSSSE", df: ssse, number: SocialSecurity.readKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.rkSSSE)),
             CardKey(label: "UDK-AC", df: bank, number: 0x01, usage: .applicationCryptogram, algorithm: bankAlg == .sm4 ? .sm4 : .des, value: udkAC),
             CardKey(label: "UDK-MAC", df: bank, number: 0x02, usage: .scriptMAC, algorithm: bankAlg == .sm4 ? .sm4 : .des, value: udkMAC),
+            CardKey(label: "UDK-ENC", df: bank, number: 0x03, usage: .dataEncryption, algorithm: bankAlg == .sm4 ? .sm4 : .des, value: udkENC),
         ]
         return CardState(
             profile: name, atr: atr, answerMode: answerMode, files: fs, pins: pins.sorted { $0.label < $1.label },

@@ -16,6 +16,8 @@ public enum KeyUsage: String, Hashable, Sendable, CaseIterable {
     case applicationCryptogram
     /// PBOC: the card's unique key for issuer-script MACs (UDK-MAC).
     case scriptMAC
+    /// PBOC: the card's unique key for enciphered script data (UDK-ENC).
+    case dataEncryption
 }
 
 /// A symmetric key on the card, with its own try counter.

@@ -419,11 +419,25 @@ public struct PBOCApplet: Applet {
             guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
             try card.commit { (s: inout CardState) throws(CardStatusError) in s.cardBlocked = true }
         case (0x84, 0x24):
-            // Unblock only (P2 00); the PIN change block is not public (pboc.md §9).
-            guard c.p1 == 0, c.p2 == 0, body.isEmpty else { throw .incorrectP1P2 }
+            // P2 00: unblock; P2 02: unblock and a new PIN, enciphered [INFERRED block].
+            guard c.p1 == 0, c.p2 == 0 || c.p2 == 2 else { throw .incorrectP1P2 }
             let pin = try card.pinIndex(reference: 0x80)
+            var digits: [UInt8]? = nil
+            if c.p2 == 2 {
+                guard body.count == 16 else { throw .wrongLength }
+                let encKey = try key(card, .dataEncryption)
+                let block = try crypto { () throws(CryptoError) in
+                    let sk = try PBOCCrypto.sessionKey(udk: encKey, atc: atc, algorithm: alg)
+                    return try PBOCCrypto.decipherPIN(body, arqc: arqc, sessionKey: sk, algorithm: alg)
+                }
+                guard let block, let d = PINFormat.isoFormat2.decode(block[...]) else { throw .incorrectData }
+                digits = d
+            } else {
+                guard body.isEmpty else { throw .wrongLength }
+            }
             try card.commit { (s: inout CardState) throws(CardStatusError) in
                 s.pins[pin].counter.remaining = s.pins[pin].counter.limit
+                if let digits { s.pins[pin].digits = digits }
             }
         default:  // 04 DA: PUT DATA
             let tag = BERTag(UInt32(c.p1) << 8 | UInt32(c.p2))

@@ -150,6 +150,21 @@ func emvtoolCard() -> VirtualCard {
         #expect(card.hex("80CA9F7900") == "9F79060000000050009000")
     }
 
+    @Test(arguments: ["emvtool", "national-crypto"])
+    func pinChangeByScript(_ profile: String) throws {
+        let state = try CardProfiles.resolve(profile).personalize()
+        let transport = VirtualCardTransport(card: CardFactory.virtualCard(state))
+        let kernel = EMVKernel(card: TerminalSession(transport: transport))
+        let host = IssuerHost(imkAC: TestIssuer.imkAC, imkMAC: TestIssuer.imkMAC, imkENC: TestIssuer.imkENC)
+        let pan = kernel.card.transport.name.isEmpty ? "" : (try kernel.readApplication()).pan
+        let pin = profile == "emvtool" ? "123456" : try Self.bankPIN(profile, state)!
+        host.pendingPINChanges[pan] = "8642"
+        let first = try kernel.purchase(amount: 100, pin: pin, host: host)
+        #expect(first.approved && first.steps.last == "issuer script 1 (8424): 9000", "\(first.steps)")
+        #expect(try kernel.purchase(amount: 100, pin: pin, host: host).reason.hasPrefix("wrong PIN"))
+        #expect(try kernel.purchase(amount: 100, pin: "8642", host: host).approved)
+    }
+
     @Test func nationalCryptoCardsUseSM4() throws {
         let state = try CardProfiles.resolve("national-crypto").personalize()
         var card = CardFactory.virtualCard(state)
