@@ -52,6 +52,11 @@ public final class TerminalSession {
     public func send(_ command: [UInt8]) throws(TransportError) -> Exchange {
         var log: [(command: [UInt8], response: [UInt8])] = []
         var response = try wire(command, &log)
+        // The common case: nothing to handle.
+        let n = response.count
+        if n < 2 || (response[n - 2] != 0x61 && response[n - 2] != 0x6C) {
+            return Exchange(command: command, response: response, wire: log)
+        }
         // 6Cxx: resend once with the exact Le (only meaningful for a command
         // that has an Le field or none: case 1/2).
         if autoResendOnWrongLe, response.count == 2, response[0] == 0x6C,

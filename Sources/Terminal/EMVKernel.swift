@@ -67,9 +67,16 @@ public final class EMVKernel {
     public let card: TerminalSession
     public var parameters = TerminalParameters()
     /// Every command's step and status word, newest last.
-    public private(set) var exchanges: [(step: String, status: StatusWord)] = []
+    /// Every command's header (CLA INS P1 P2) and status word, newest last.
+    public private(set) var exchanges: [(header: UInt32, status: StatusWord)] = []
     /// ``exchanges`` as text.
-    public var log: [String] { exchanges.map { "\($0.step): \($0.status)" } }
+    public var log: [String] {
+        exchanges.map {
+            let ins = Instruction(UInt8(truncatingIfNeeded: $0.header >> 16))
+            let name = ins.name(cla: UInt8(truncatingIfNeeded: $0.header >> 24)) ?? "INS \(Hex.encode([ins.rawValue]))"
+            return "\(name) P1P2 \(Hex.encode([UInt8(truncatingIfNeeded: $0.header >> 8), UInt8(truncatingIfNeeded: $0.header)])): \($0.status)"
+        }
+    }
 
     /// The AIDs tried when there is no PSE.
     public static let knownAIDs: [[UInt8]] = [
@@ -83,22 +90,24 @@ public final class EMVKernel {
         self.card = card
     }
 
-    public func send(_ apdu: [UInt8], _ step: String) throws(TerminalError) -> ResponseAPDU {
+    /// Sends a command; `step` names it in errors (built only when needed).
+    public func send(_ apdu: [UInt8], _ step: @autoclosure () -> String) throws(TerminalError) -> ResponseAPDU {
         do {
             let e = try card.send(apdu)
-            guard let r = try? ResponseAPDU(bytes: e.response) else { throw TerminalError(kind: .malformed, step: step) }
-            exchanges.append((step, r.status))
+            guard let r = try? ResponseAPDU(bytes: e.response) else { throw TerminalError(kind: .malformed, step: step()) }
+            let header = apdu.count >= 4 ? UInt32(apdu[0]) << 24 | UInt32(apdu[1]) << 16 | UInt32(apdu[2]) << 8 | UInt32(apdu[3]) : 0
+            exchanges.append((header, r.status))
             return r
         } catch let e as TerminalError {
             throw e
         } catch {
-            throw TerminalError(kind: .transport(error as! TransportError), step: step)
+            throw TerminalError(kind: .transport(error as! TransportError), step: step())
         }
     }
 
-    func ok(_ apdu: [UInt8], _ step: String) throws(TerminalError) -> [UInt8] {
-        let r = try send(apdu, step)
-        guard r.status == .success else { throw TerminalError(kind: .card(r.status), step: step) }
+    func ok(_ apdu: [UInt8], _ step: @autoclosure () -> String) throws(TerminalError) -> [UInt8] {
+        let r = try send(apdu, step())
+        guard r.status == .success else { throw TerminalError(kind: .card(r.status), step: step()) }
         return r.data
     }
 
