@@ -229,14 +229,17 @@ extension SocialSecurityProfile {
                 access: AccessRules(read: .always, update: .never))), label: "pboc-log", under: bank)
         var objects = TLVBuilder()
         var dataObjects: [BERTag: [UInt8]] = [
-            0x9F36: [0x00, 0x00], 0x9F13: [0x00, 0x00], 0x9F79: [0, 0, 0, 0, 0, 0], 0x9F77: [0, 0, 0, 0x10, 0, 0],
+            0x9F77: [0, 0, 0, 0x10, 0, 0],
             0x9F78: [0, 0, 0, 0, 0x10, 0], 0x9F6D: [0, 0, 0, 0, 0, 0], 0x9F5D: [0, 0, 0, 0, 0, 0], 0x9F68: [0x99, 0x00, 0xF0, 0x00],
             0x9F6B: [0, 0, 0, 0, 0, 0], 0x9F14: [0x00], 0x9F23: [0x00],
             0x9F4F: [0x9A, 0x03, 0x9F, 0x21, 0x03, 0x9F, 0x02, 0x06, 0x9F, 0x03, 0x06, 0x9F, 0x1A, 0x02, 0x5F, 0x2A, 0x02, 0x9F, 0x4E, 0x14, 0x9C, 0x01, 0x9F, 0x36, 0x02],
         ]
-        dataObjects[PBOCDebit.activatedTag] = [bankActivated ? 0x01 : 0x00]
-        dataObjects[PBOCDebit.optionsTag] = pbocOptions.bytes
         for t in dataObjects.keys.sorted() { objects.append(t, dataObjects[t]!) }
+        fs.add(
+            .ef(ElementaryFile(
+                fid: FileID(rawValue: 0x0AFE),
+                content: .transparent(TransparentFile(data: PBOCCounters(activated: bankActivated, options: pbocOptions).bytes)),
+                access: AccessRules(read: .never, update: .never))), label: PBOCDebit.countersLabel, under: bank)
         fs.add(
             .ef(ElementaryFile(
                 fid: FileID(rawValue: 0x0AFF), content: .transparent(TransparentFile(data: objects.bytes)),
@@ -396,14 +399,13 @@ public enum VirtualPSAM {
 public enum BankCounter {
     /// - Throws: ``CardImageError`` when the card has no PBOC application.
     public static func activate(_ state: inout CardState, pin: String?) throws(CardImageError) {
-        guard let data = state.files.index(ofLabel: PBOCDebit.dataLabel),
-            case .transparent(let f)? = state.files[data].ef?.content, let nodes = try? BERTLV.parse(f.data),
+        guard let counters = state.files.index(ofLabel: PBOCDebit.countersLabel),
+            case .transparent(let f)? = state.files[counters].ef?.content, var c = PBOCCounters(bytes: f.data),
             let bankPIN = state.pins.firstIndex(where: { $0.label == "bank" })
         else { throw CardImageError(field: "", "the card has no PBOC debit application") }
-        var b = TLVBuilder()
-        for n in nodes.roots { b.append(n.tag, n.tag == PBOCDebit.activatedTag ? [0x01] : Array(n.value)) }
-        let bytes = b.bytes
-        try? state.files.updateEF(data) { (ef: inout ElementaryFile) throws(CardStatusError) in
+        c.activated = true
+        let bytes = c.bytes
+        try? state.files.updateEF(counters) { (ef: inout ElementaryFile) throws(CardStatusError) in
             ef.content = .transparent(TransparentFile(data: bytes))
         }
         if state.pins[bankPIN].digits.isEmpty {

@@ -24,6 +24,13 @@ public struct TLVBuilder: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// Appends a primitive object (the non-generic fast path).
+    public mutating func append(_ tag: BERTag, _ value: [UInt8]) {
+        appendTag(tag)
+        appendLength(value.count)
+        bytes.append(contentsOf: value)
+    }
+
     /// The tag bytes, without building an array for them.
     mutating func appendTag(_ tag: BERTag) {
         var shift = 8 * (tag.byteCount - 1)

@@ -20,11 +20,10 @@ public import CardTLV
 /// Names and tags of the PBOC application.
 public enum PBOCDebit {
     public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01]
-    /// The label of the internal data EF.
+    /// The label of the internal data EF (GET/PUT DATA objects as TLV).
     public static let dataLabel = "pboc-data"
-    /// Proprietary tags in the internal EF.
-    public static let activatedTag: BERTag = 0xDF70
-    public static let optionsTag: BERTag = 0xDF71
+    /// The label of the internal counters EF (fixed layout, see ``PBOCCounters``).
+    public static let countersLabel = "pboc-counters"
     /// Tags GET DATA may return.
     public static let getDataTags: Set<BERTag> = [
         0x9F36, 0x9F13, 0x9F17, 0x9F4F, 0x9F79, 0x9F77, 0x9F78, 0x9F6D, 0x9F5D, 0x9F68, 0x9F6B, 0xDF4F, 0x9F14, 0x9F23,
@@ -36,7 +35,7 @@ public enum PBOCDebit {
     public static let cdol2Length = 54
 }
 
-/// Options a profile sets (the internal EF's `DF71`).
+/// Options a profile sets (byte 6 of ``PBOCCounters``).
 public struct PBOCOptions: Hashable, Sendable {
     /// GENERATE AC answers in format 2 (`77`) rather than format 1 (`80`).
     public var gacFormat2: Bool
@@ -61,6 +60,37 @@ public struct PBOCOptions: Hashable, Sendable {
     }
 
     public var algorithm: PBOCAlgorithm { sm4 ? .sm4 : .tripleDES }
+}
+
+/// What changes with every transaction, in a fixed 12-byte layout so that
+/// GPO and GENERATE AC read and write it without TLV: ATC (2), last online
+/// ATC (2), flags (1: b1 activated), options (1, ``PBOCOptions``), EC balance (6, n12).
+public struct PBOCCounters: Hashable, Sendable {
+    public var atc: UInt16
+    public var lastOnlineATC: UInt16
+    public var activated: Bool
+    public var options: PBOCOptions
+    public var ecBalance: [UInt8]
+
+    public init(atc: UInt16 = 0, lastOnlineATC: UInt16 = 0, activated: Bool, options: PBOCOptions, ecBalance: [UInt8] = [0, 0, 0, 0, 0, 0]) {
+        self.atc = atc
+        self.lastOnlineATC = lastOnlineATC
+        self.activated = activated
+        self.options = options
+        self.ecBalance = ecBalance
+    }
+
+    public init?(bytes b: [UInt8]) {
+        guard b.count == 12 else { return nil }
+        self.init(
+            atc: UInt16(b[0]) << 8 | UInt16(b[1]), lastOnlineATC: UInt16(b[2]) << 8 | UInt16(b[3]), activated: b[4] & 1 != 0,
+            options: PBOCOptions(bytes: b[5...5]), ecBalance: Array(b[6..<12]))
+    }
+
+    public var bytes: [UInt8] {
+        [UInt8(atc >> 8), UInt8(atc & 0xFF), UInt8(lastOnlineATC >> 8), UInt8(lastOnlineATC & 0xFF), activated ? 1 : 0]
+            + options.bytes + ecBalance
+    }
 }
 
 /// A transaction in progress (volatile: one selection).
@@ -149,9 +179,30 @@ public struct PBOCApplet: Applet {
         store(t, &card)
     }
 
-    func atc(_ objects: [BERTag: [UInt8]]) -> UInt16 {
-        let v = objects[0x9F36] ?? [0, 0]
-        return UInt16(v[0]) << 8 | UInt16(v[1])
+    func countersIndex(_ card: VirtualCard) throws(CardStatusError) -> Int {
+        // The counters EF is the ADF's child with the label.
+        guard let i = card.state.files[adf].children.first(where: { card.state.files[$0].label == PBOCDebit.countersLabel })
+        else { throw .noPreciseDiagnosis }
+        return i
+    }
+
+    func counters(_ card: VirtualCard) throws(CardStatusError) -> PBOCCounters {
+        let i = try countersIndex(card)
+        guard case .transparent(let f)? = card.state.files[i].ef?.content, let c = PBOCCounters(bytes: f.data) else {
+            throw .noPreciseDiagnosis
+        }
+        return c
+    }
+
+    /// Saves the counters (before the answer leaves).
+    func setCounters(_ card: inout VirtualCard, _ c: PBOCCounters) throws(CardStatusError) {
+        let i = try countersIndex(card)
+        let bytes = c.bytes
+        try card.commit { (s: inout CardState) throws(CardStatusError) in
+            try s.files.updateEF(i) { (ef: inout ElementaryFile) throws(CardStatusError) in
+                ef.content = .transparent(TransparentFile(data: bytes))
+            }
+        }
     }
 
     func key(_ card: VirtualCard, _ usage: KeyUsage) throws(CardStatusError) -> [UInt8] {
@@ -177,16 +228,14 @@ public struct PBOCApplet: Applet {
         guard d.count >= 2, d.first == 0x83 else { throw .incorrectData }
         let length = Int(d[d.startIndex + 1])
         guard length == d.count - 2 else { throw .wrongLength }
-        var objects = try data(card)
-        let options = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...])
+        var counters = try counters(card)
+        let options = counters.options
         if length > Self.pdolLength || (options.strictPDOL && length != Self.pdolLength) { throw .wrongLength }
         var t = transaction(card)
-        if t.gpoDone || blocked(card) || objects[PBOCDebit.activatedTag] != [0x01] { throw .conditionsNotSatisfied }
-        let atc = atc(objects)
-        guard atc < 0xFFFF else { throw .conditionsNotSatisfied }
-        let next = atc + 1
-        objects[0x9F36] = [UInt8(next >> 8), UInt8(next & 0xFF)]
-        try update(&card, [0x9F36: objects[0x9F36]!])
+        if t.gpoDone || blocked(card) || !counters.activated { throw .conditionsNotSatisfied }
+        guard counters.atc < 0xFFFF else { throw .conditionsNotSatisfied }
+        counters.atc += 1
+        try setCounters(&card, counters)
         let cache = transaction(card).objects
         t = PBOCTransaction()
         t.objects = cache
@@ -217,6 +266,10 @@ public struct PBOCApplet: Applet {
         if raw == 0x9F17 {
             let pin = try card.pinIndex(reference: 0x80)
             value = [card.state.pins[pin].counter.remaining]
+        } else if raw == 0x9F36 || raw == 0x9F13 || raw == 0x9F79 {
+            let c = try counters(card)
+            let a = raw == 0x9F36 ? c.atc : c.lastOnlineATC
+            value = raw == 0x9F79 ? c.ecBalance : [UInt8(a >> 8), UInt8(a & 0xFF)]
         } else {
             guard let v = try data(card)[raw] else { throw .referencedDataNotFound }
             value = v
@@ -284,8 +337,8 @@ public struct PBOCApplet: Applet {
         let first = t.gacCount == 0
         guard c.nc == (first ? PBOCDebit.cdol1Length : PBOCDebit.cdol2Length) else { throw .wrongLength }
         let cdol = Array(c.data)
-        var objects = try data(card)
-        let atc = atc(objects)
+        var counters = try counters(card)
+        let atc = counters.atc
         let cid: UInt8
         if first {
             cid = requested == 0x00 ? 0x00 : 0x80
@@ -299,25 +352,23 @@ public struct PBOCApplet: Applet {
         let cvr = try cvr(t, second: first ? nil : cid, card)
         let macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)]) + Self.aip + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + cvr
         let udk = try key(card, .applicationCryptogram)
-        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
+        let alg = counters.options.algorithm
         let ac = try crypto { () throws(CryptoError) in
             try PBOCCrypto.cryptogram(
                 sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: alg), data: macInput, algorithm: alg)
         }
         if first && cid == 0x80 { t.arqc = ac }
         store(t, &card)
-        let ec = Array((objects[0x9F79] ?? [UInt8](repeating: 0, count: 6)).suffix(5))
+        let ec = Array(counters.ecBalance.suffix(5))
         let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [alg.rawValue, 0x0A, 0x01] + ec + [0, 0, 0, 0]
-        var changes: [BERTag: [UInt8]] = [:]
         if !first && cid == 0x40 {
-            if t.issuerAuthenticated == true { changes[0x9F13] = [UInt8(atc >> 8), UInt8(atc & 0xFF)] }
+            if t.issuerAuthenticated == true {
+                counters.lastOnlineATC = atc
+                try setCounters(&card, counters)
+            }
             try appendLog(cdol: Array(cdol[2...]), atc: atc, &card)
         }
-        if !changes.isEmpty {
-            for (k, v) in changes { objects[k] = v }
-            try update(&card, changes)
-        }
-        let options = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...])
+        let options = counters.options
         var b = TLVBuilder()
         let atcBytes: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF)]
         if options.gacFormat2 {
@@ -358,9 +409,9 @@ public struct PBOCApplet: Applet {
         guard c.nc == 10 else { throw .wrongLength }
         t.externalAuthenticateTried = true
         let input = Array(c.data)
-        let objects = try data(card)
-        let atc = atc(objects)
-        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
+        let counters = try counters(card)
+        let atc = counters.atc
+        let alg = counters.options.algorithm
         let udk = try key(card, .applicationCryptogram)
         let expected = try crypto { () throws(CryptoError) in
             try PBOCCrypto.arpc(
@@ -388,13 +439,13 @@ public struct PBOCApplet: Applet {
         } else {
             throw .conditionsNotSatisfied
         }
-        let objects = try data(card)
-        let atc = atc(objects)
+        var counters = try counters(card)
+        let atc = counters.atc
         let bytes = c.bytes
         let body = Array(c.data.dropLast(4))
         let header = Array(bytes.prefix(4)) + [UInt8(c.nc)]
         let macKey = try key(card, .scriptMAC)
-        let alg = PBOCOptions(bytes: (objects[PBOCDebit.optionsTag] ?? [])[...]).algorithm
+        let alg = counters.options.algorithm
         let mac = try crypto { () throws(CryptoError) in
             let sk = try PBOCCrypto.sessionKey(udk: macKey, atc: atc, algorithm: alg)
             let input = header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + body
@@ -442,8 +493,14 @@ public struct PBOCApplet: Applet {
         default:  // 04 DA: PUT DATA
             let tag = BERTag(UInt32(c.p1) << 8 | UInt32(c.p2))
             guard PBOCDebit.putDataTags.contains(tag) else { throw .referenceDataNotUsable }
-            guard let old = objects[tag], old.count == body.count else { throw .wrongLength }
-            try update(&card, [tag: body])
+            if tag == 0x9F79 {
+                guard body.count == 6 else { throw .wrongLength }
+                counters.ecBalance = body
+                try setCounters(&card, counters)
+            } else {
+                guard let old = try data(card)[tag], old.count == body.count else { throw .wrongLength }
+                try update(&card, [tag: body])
+            }
         }
         return .ok
     }
