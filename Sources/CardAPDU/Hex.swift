@@ -47,18 +47,21 @@ public enum Hex {
         return out
     }
 
-    private static let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
     /// Uppercase hex, with an optional separator between bytes.
     public static func encode(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
-        var out = ""
+        let sep = Array(separator.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * (2 + sep.count))
         var first = true
         for b in bytes {
-            if !first { out += separator }
+            if !first { out.append(contentsOf: sep) }
             first = false
-            out.unicodeScalars.append(Unicode.Scalar(digits[Int(b >> 4)]))
-            out.unicodeScalars.append(Unicode.Scalar(digits[Int(b & 0x0F)]))
+            out.append(digit(b >> 4))
+            out.append(digit(b & 0x0F))
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    @inline(__always)
+    static func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x37 + v }
 }

@@ -31,46 +31,69 @@ public enum CipherAlgorithm: String, Hashable, Sendable, CaseIterable {
     public var keySize: Int { self == .des ? 8 : 16 }
 }
 
-/// A block cipher key with its contexts, ready for ECB and CBC.
+/// The ciphers, fetched from the default provider once: an implicit fetch
+/// (`EVP_des_ede_ecb()` at every init) looks the name up each time.
+final class FetchedCiphers: @unchecked Sendable {
+    static let shared = FetchedCiphers()
+    let tripleDES: OpaquePointer?
+    let tripleDESCBC: OpaquePointer?
+    let sm4: OpaquePointer?
+    let sm4CBC: OpaquePointer?
+    private init() {
+        tripleDES = EVP_CIPHER_fetch(nil, "DES-EDE-ECB", nil) ?? EVP_des_ede_ecb()
+        tripleDESCBC = EVP_CIPHER_fetch(nil, "DES-EDE-CBC", nil) ?? EVP_des_ede_cbc()
+        sm4 = EVP_CIPHER_fetch(nil, "SM4-ECB", nil) ?? EVP_sm4_ecb()
+        sm4CBC = EVP_CIPHER_fetch(nil, "SM4-CBC", nil) ?? EVP_sm4_cbc()
+    }
+}
+
+/// A block cipher key, ready for ECB and CBC. Each direction's context is
+/// set up the first time it is used (a MAC key never decrypts), then reused.
 public final class BlockCipher: @unchecked Sendable {
     public let algorithm: CipherAlgorithm
-    private let encryptContext: OpaquePointer
-    private let decryptContext: OpaquePointer
+    private let material: [UInt8]
+    private var encryptContext: OpaquePointer?
+    private var decryptContext: OpaquePointer?
+    private var cbcContext: OpaquePointer?
 
     /// - Precondition: `key.count == algorithm.keySize`.
     public init(_ algorithm: CipherAlgorithm, key: [UInt8]) throws(CryptoError) {
         precondition(key.count == algorithm.keySize, "\(algorithm) takes a \(algorithm.keySize)-byte key, got \(key.count)")
         self.algorithm = algorithm
-        let material = algorithm == .des ? key + key : key
-        let cipher: OpaquePointer? = algorithm == .sm4 ? EVP_sm4_ecb() : EVP_des_ede_ecb()
-        guard let cipher, let enc = EVP_CIPHER_CTX_new(), let dec = EVP_CIPHER_CTX_new() else {
-            throw CryptoError(function: "EVP_CIPHER_CTX_new", code: ERR_get_error())
-        }
-        encryptContext = enc
-        decryptContext = dec
-        for (ctx, mode) in [(enc, Int32(1)), (dec, Int32(0))] {
-            guard EVP_CipherInit_ex(ctx, cipher, nil, material, nil, mode) == 1,
-                EVP_CIPHER_CTX_set_padding(ctx, 0) == 1
-            else {
-                throw CryptoError(function: "EVP_CipherInit_ex", code: ERR_get_error())
-            }
-        }
+        self.material = algorithm == .des ? key + key : key
     }
 
     deinit {
-        EVP_CIPHER_CTX_free(encryptContext)
-        EVP_CIPHER_CTX_free(decryptContext)
+        for ctx in [encryptContext, decryptContext, cbcContext] { if let ctx { EVP_CIPHER_CTX_free(ctx) } }
     }
+
+    private func context(_ cipher: OpaquePointer?, encrypt: Bool, iv: [UInt8]? = nil) -> OpaquePointer {
+        // A context that cannot be made means libcrypto itself is broken.
+        guard let cipher, let ctx = EVP_CIPHER_CTX_new(),
+            EVP_CipherInit_ex(ctx, cipher, nil, material, iv, encrypt ? 1 : 0) == 1,
+            EVP_CIPHER_CTX_set_padding(ctx, 0) == 1
+        else { fatalError("libcrypto: cannot set up \(algorithm) (OpenSSL error \(String(ERR_get_error(), radix: 16)))") }
+        return ctx
+    }
+
+    private var ecbCipher: OpaquePointer? { algorithm == .sm4 ? FetchedCiphers.shared.sm4 : FetchedCiphers.shared.tripleDES }
+    private var cbcCipher: OpaquePointer? { algorithm == .sm4 ? FetchedCiphers.shared.sm4CBC : FetchedCiphers.shared.tripleDESCBC }
 
     /// ECB over whole blocks (the caller pads).
     /// - Precondition: `data.count` is a multiple of the block size.
-    public func encrypt(_ data: [UInt8]) -> [UInt8] { run(encryptContext, data) }
+    public func encrypt(_ data: [UInt8]) -> [UInt8] {
+        if encryptContext == nil { encryptContext = context(ecbCipher, encrypt: true) }
+        return run(encryptContext!, data)
+    }
 
     /// ECB decryption over whole blocks.
-    public func decrypt(_ data: [UInt8]) -> [UInt8] { run(decryptContext, data) }
+    public func decrypt(_ data: [UInt8]) -> [UInt8] {
+        if decryptContext == nil { decryptContext = context(ecbCipher, encrypt: false) }
+        return run(decryptContext!, data)
+    }
 
     private func run(_ ctx: OpaquePointer, _ data: [UInt8]) -> [UInt8] {
-        precondition(data.count % algorithm.blockSize == 0, "ECB input must be whole \(algorithm.blockSize)-byte blocks")
+        precondition(data.count % algorithm.blockSize == 0, "input must be whole \(algorithm.blockSize)-byte blocks")
         if data.isEmpty { return [] }
         var out = [UInt8](repeating: 0, count: data.count)
         var written: Int32 = 0
@@ -83,21 +106,19 @@ public final class BlockCipher: @unchecked Sendable {
         return out
     }
 
-    /// CBC encryption with an IV (zero by default) over whole blocks.
+    /// CBC encryption with an IV (zero by default) over whole blocks, in one call.
     public func encryptCBC(_ data: [UInt8], iv: [UInt8]? = nil) -> [UInt8] {
         let n = algorithm.blockSize
         precondition(data.count % n == 0, "CBC input must be whole \(n)-byte blocks")
-        var chain = iv ?? [UInt8](repeating: 0, count: n)
-        var out: [UInt8] = []
-        out.reserveCapacity(data.count)
-        var i = 0
-        while i < data.count {
-            var block = Array(data[i..<i + n])
-            for j in 0..<n { block[j] ^= chain[j] }
-            chain = encrypt(block)
-            out += chain
-            i += n
+        let chain = iv ?? [UInt8](repeating: 0, count: n)
+        if cbcContext == nil {
+            cbcContext = context(cbcCipher, encrypt: true, iv: chain)
+        } else {
+            // Same key, new IV: no key schedule again.
+            guard EVP_CipherInit_ex(cbcContext!, nil, nil, nil, chain, 1) == 1 else {
+                fatalError("libcrypto: cannot reset the CBC IV")
+            }
         }
-        return out
+        return run(cbcContext!, data)
     }
 }
