@@ -208,12 +208,16 @@ public struct FileSystem: Hashable, Sendable {
     /// DFs whose name starts with `prefix` (right-truncated names match, ISO
     /// 7816-4 §11.2.2), in tree order.
     public func dfs(namedWithPrefix prefix: [UInt8]) -> [Int] {
+        // Depth first, without a recursive closure (whose context would be
+        // allocated on every call).
         var out: [Int] = []
-        func walk(_ i: Int) {
-            if let name = nodes[i].df?.name, name.count >= prefix.count, name.starts(with: prefix) { out.append(i) }
-            for c in nodes[i].children where nodes[c].isDF { walk(c) }
+        var stack = [Self.mf]
+        while let i = stack.popLast() {
+            guard case .df(let df) = nodes[i].kind else { continue }
+            if let name = df.name, name.count >= prefix.count, name.starts(with: prefix) { out.append(i) }
+            let children = nodes[i].children
+            for c in children.reversed() { stack.append(c) }
         }
-        walk(Self.mf)
         return out
     }
 
