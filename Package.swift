@@ -122,7 +122,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Starts its own pcscd and `sscard serve` (by PID) when pcscd and vpcd are installed.
         .testTarget(
-            name: "PCSCTests", dependencies: ["CardTransportPCSC", "CardTransport", "CardAPDU", "sscard"],
+            name: "PCSCTests", dependencies: ["CardTransportPCSC", "CardTransport", "CardAPDU", "sscard", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PBOCTests",
@@ -140,7 +140,9 @@ let package = Package(
             name: "CardTransportTests", dependencies: ["CardPersonalization", "CardTransport", "CardImage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardScriptTests", dependencies: ["CardPersonalization", "CardScript", "CardImage"], swiftSettings: swiftSettings),
+        // Test helpers shared by the CLI and PC/SC tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // Runs the built `sscard` binary the way users do.
-        .testTarget(name: "SSCardCLITests", dependencies: ["sscard"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSCardCLITests", dependencies: ["sscard", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

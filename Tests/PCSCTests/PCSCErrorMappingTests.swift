@@ -1,3 +1,4 @@
+import TestSupport
 import CardTransport
 @testable import CardTransportPCSC
 import Testing

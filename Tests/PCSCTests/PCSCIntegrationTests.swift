@@ -1,3 +1,4 @@
+import TestSupport
 import CardAPDU
 import CardTransport
 import CardTransportPCSC

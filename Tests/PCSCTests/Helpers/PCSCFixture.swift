@@ -1,6 +1,7 @@
 import CardTransport
 import CardTransportPCSC
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -14,16 +15,7 @@ final class PCSCFixture: @unchecked Sendable {
             && FileManager.default.fileExists(atPath: "/usr/lib/pcsc/drivers/serial/libifdvpcd.so") && getuid() == 0
     }
 
-    static var sscard: URL {
-        if let path = ProcessInfo.processInfo.environment["SSCARD_BIN"] { return URL(fileURLWithPath: path) }
-        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("sscard")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("sscard")
-    }
+    static var sscard: URL { ProcessRunner.sscard }
 
     var pcscd: Process?
     var serves: [Process] = []
@@ -128,28 +120,8 @@ final class PCSCFixture: @unchecked Sendable {
 
     /// Runs a program and returns its status and output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let r = try ProcessRunner.run(URL(fileURLWithPath: executable), arguments, environment: environment)
+        return (r.status, r.stdout, r.stderr)
     }
 
     static func sscard(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -162,9 +134,3 @@ struct FixtureError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// The repository root (for apdu-scripts/).
-let repositoryRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.path
-}()
