@@ -130,7 +130,9 @@ public enum CardFactory {
                 card.applets[i] = PSAMApplet()
             } else if name == PBOCDebit.aid {
                 card.applets[i] = PBOCApplet(adf: i)
+                // In the PSE and at the MF, outside the ADF, GPO and GENERATE AC answer 6985.
                 if let pse = files[i].parent, pse != FileSystem.mf { card.applets[pse] = PBOCApplet(adf: i) }
+                if card.applets[FileSystem.mf] == nil { card.applets[FileSystem.mf] = PBOCApplet(adf: i) }
             }
         }
         return card
