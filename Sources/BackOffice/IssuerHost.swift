@@ -99,10 +99,10 @@ public final class IssuerHost: @unchecked Sendable {
             udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn, algorithm: alg)
             udks[id] = udk
         }
-        let sk = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc, algorithm: alg)
+        let session = try PBOCSession(udk: udk, atc: r.atc, algorithm: alg)
         let cvr = r.iad.count >= 7 ? Array(r.iad[3..<7]) : []
         let input = r.transactionData + r.aip + [UInt8(r.atc >> 8), UInt8(r.atc & 0xFF)] + cvr
-        let expected = try PBOCCrypto.cryptogram(sessionKey: sk, data: input, algorithm: alg)
+        let expected = try session.cryptogram(input)
         let arc: [UInt8]
         let reason: String
         if expected != r.arqc {
@@ -120,7 +120,7 @@ public final class IssuerHost: @unchecked Sendable {
             balances[r.pan] = balances[r.pan, default: defaultBalance] - r.amount
         }
         // The ARPC answers the card's own ARQC, whatever the decision.
-        let arpc = try PBOCCrypto.arpc(sessionKey: sk, arqc: r.arqc, arc: arc, algorithm: alg)
+        let arpc = try session.arpc(arqc: r.arqc, arc: arc)
         var scripts: [[UInt8]] = []
         if expected == r.arqc, let templates = pendingScripts.removeValue(forKey: r.pan) {
             for t in templates {

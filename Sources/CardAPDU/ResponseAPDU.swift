@@ -12,6 +12,16 @@ public struct ResponseAPDU: Hashable, Sendable {
         self.status = status
     }
 
+    /// Splits a card's answer into data and status (one copy).
+    public init(bytes: [UInt8]) throws(APDUFormatError) {
+        let n = bytes.count
+        guard n >= 2 else {
+            throw APDUFormatError(.responseTooShort, offset: n, reason: "\(n) byte(s); a response APDU ends with SW1 SW2")
+        }
+        self.data = Array(bytes[..<(n - 2)])
+        self.status = StatusWord(sw1: bytes[n - 2], sw2: bytes[n - 1])
+    }
+
     /// Splits a card's answer into data and status.
     ///
     /// - Throws: ``APDUFormatError/responseTooShort`` for fewer than 2 bytes.

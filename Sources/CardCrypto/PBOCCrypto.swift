@@ -86,3 +86,41 @@ public enum PBOCCrypto {
         return try BlockCipher(.tripleDES, key: sessionKey).encrypt(block)
     }
 }
+
+/// One transaction's session key with its ciphers, set up once and used for
+/// every cryptogram, ARPC and MAC of the transaction.
+public final class PBOCSession: @unchecked Sendable {
+    public let algorithm: PBOCAlgorithm
+    public let key: [UInt8]
+    private lazy var left = try? BlockCipher(.des, key: Array(key[0..<8]))
+    private lazy var right = try? BlockCipher(.des, key: Array(key[8..<16]))
+    private lazy var whole = try? BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: key)
+
+    /// The session key of a card key and an ATC.
+    public init(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) {
+        self.algorithm = algorithm
+        self.key = try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: algorithm)
+    }
+
+    /// An application cryptogram or MAC (8 bytes) over `data`.
+    public func cryptogram(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
+        if algorithm == .sm4 {
+            guard let whole else { throw CryptoError(function: "SM4", code: 0) }
+            return Array(whole.encryptCBC(padISO9797Method2(data, blockSize: 16)).suffix(16).prefix(8))
+        }
+        guard let left, let right else { throw CryptoError(function: "DES", code: 0) }
+        let chain = left.encryptCBC(padISO9797Method2(data, blockSize: 8))
+        return left.encrypt(right.decrypt(Array(chain.suffix(8))))
+    }
+
+    /// ARPC method 1.
+    public func arpc(arqc: [UInt8], arc: [UInt8]) throws(CryptoError) -> [UInt8] {
+        precondition(arqc.count == 8 && arc.count == 2, "ARQC is 8 bytes and ARC 2")
+        guard let whole else { throw CryptoError(function: "ARPC", code: 0) }
+        var block = arqc
+        block[0] ^= arc[0]
+        block[1] ^= arc[1]
+        if algorithm == .sm4 { return Array(whole.encrypt(block + [UInt8](repeating: 0, count: 8)).prefix(8)) }
+        return whole.encrypt(block)
+    }
+}

@@ -108,6 +108,8 @@ struct PBOCTransaction: Sendable {
     /// The internal data objects as last read or written (this applet is
     /// their only writer), so that each command does not parse them again.
     var objects: [BERTag: [UInt8]]? = nil
+    /// The session key of UDK-AC and this transaction's ATC, set up once.
+    var acSession: PBOCSession? = nil
 }
 
 /// The PBOC debit applet, registered on the ADF.
@@ -216,6 +218,17 @@ public struct PBOCApplet: Applet {
         } catch {
             throw .noPreciseDiagnosis
         }
+    }
+
+    /// This transaction's AC session, made on first use.
+    func acSession(
+        _ t: inout PBOCTransaction, _ card: VirtualCard, atc: UInt16, algorithm: PBOCAlgorithm
+    ) throws(CardStatusError) -> PBOCSession {
+        if let s = t.acSession { return s }
+        let udk = try key(card, .applicationCryptogram)
+        let s = try crypto { () throws(CryptoError) in try PBOCSession(udk: udk, atc: atc, algorithm: algorithm) }
+        t.acSession = s
+        return s
     }
 
     // MARK: GET PROCESSING OPTIONS
@@ -351,12 +364,9 @@ public struct PBOCApplet: Applet {
         t.gacCount += 1
         let cvr = try cvr(t, second: first ? nil : cid, card)
         let macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)]) + Self.aip + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + cvr
-        let udk = try key(card, .applicationCryptogram)
         let alg = counters.options.algorithm
-        let ac = try crypto { () throws(CryptoError) in
-            try PBOCCrypto.cryptogram(
-                sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: alg), data: macInput, algorithm: alg)
-        }
+        let session = try acSession(&t, card, atc: atc, algorithm: alg)
+        let ac = try crypto { () throws(CryptoError) in try session.cryptogram(macInput) }
         if first && cid == 0x80 { t.arqc = ac }
         store(t, &card)
         let ec = Array(counters.ecBalance.suffix(5))
@@ -410,14 +420,8 @@ public struct PBOCApplet: Applet {
         t.externalAuthenticateTried = true
         let input = Array(c.data)
         let counters = try counters(card)
-        let atc = counters.atc
-        let alg = counters.options.algorithm
-        let udk = try key(card, .applicationCryptogram)
-        let expected = try crypto { () throws(CryptoError) in
-            try PBOCCrypto.arpc(
-                sessionKey: try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: alg), arqc: arqc, arc: Array(input[8..<10]),
-                algorithm: alg)
-        }
+        let session = try acSession(&t, card, atc: counters.atc, algorithm: counters.options.algorithm)
+        let expected = try crypto { () throws(CryptoError) in try session.arpc(arqc: arqc, arc: Array(input[8..<10])) }
         t.issuerAuthenticated = constantTimeEquals(expected, input[0..<8])
         store(t, &card)
         return t.issuerAuthenticated == true ? .ok : CardAnswer([], .authenticationFailed)
