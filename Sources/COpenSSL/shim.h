@@ -1,7 +1,53 @@
-// OpenSSL libcrypto for CardCrypto: the EVP cipher interface only.
-// Nothing else is declared here; CardCrypto is this module's only importer.
+// OpenSSL libcrypto for CardCrypto: the EVP cipher interface (SM4) and the
+// DES block functions. CardCrypto is this module's only importer.
+//
+// DES goes through libcrypto's DES_* functions, not EVP: single DES sits in
+// OpenSSL 3's legacy provider (not loaded by default), and an EVP context
+// costs an allocation and a provider lookup per key, more than the blocks
+// of a whole EMV cryptogram. The DES_* functions are deprecated in 3.0 but
+// remain part of libcrypto's ABI; this header is the one place that says so.
 #ifndef SSCARD_COPENSSL_SHIM_H
 #define SSCARD_COPENSSL_SHIM_H
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <stddef.h>
 #include <openssl/evp.h>
 #include <openssl/err.h>
+#include <openssl/des.h>
+
+/// A single-DES (k2 == NULL) or two-key triple-DES key: two schedules.
+typedef struct {
+    DES_key_schedule k1;
+    DES_key_schedule k2;
+} sscard_des_key;
+
+/// Sets up `key` from 8 (single) or 16 (two-key) bytes.
+static inline void sscard_des_set_key(sscard_des_key *key, const unsigned char *bytes, int two_key) {
+    DES_set_key_unchecked((const_DES_cblock *)bytes, &key->k1);
+    DES_set_key_unchecked((const_DES_cblock *)(two_key ? bytes + 8 : bytes), &key->k2);
+}
+
+/// ECB over `n` bytes (whole blocks).
+static inline void sscard_des_ecb(const sscard_des_key *key, int two_key, const unsigned char *in,
+                                  unsigned char *out, size_t n, int enc) {
+    DES_key_schedule *k1 = (DES_key_schedule *)&key->k1, *k2 = (DES_key_schedule *)&key->k2;
+    for (size_t i = 0; i < n; i += 8) {
+        if (two_key)
+            DES_ecb3_encrypt((const_DES_cblock *)(in + i), (DES_cblock *)(out + i), k1, k2, k1, enc);
+        else
+            DES_ecb_encrypt((const_DES_cblock *)(in + i), (DES_cblock *)(out + i), k1, enc);
+    }
+}
+
+/// CBC encryption over `n` bytes (whole blocks); `iv` is 8 bytes and is
+/// left unchanged.
+static inline void sscard_des_cbc_encrypt(const sscard_des_key *key, int two_key, const unsigned char *in,
+                                          unsigned char *out, size_t n, const unsigned char *iv) {
+    DES_cblock chain;
+    for (int i = 0; i < 8; i++) chain[i] = iv[i];
+    DES_key_schedule *k1 = (DES_key_schedule *)&key->k1, *k2 = (DES_key_schedule *)&key->k2;
+    if (two_key)
+        DES_ede3_cbc_encrypt(in, out, (long)n, k1, k2, k1, &chain, DES_ENCRYPT);
+    else
+        DES_ncbc_encrypt(in, out, (long)n, k1, &chain, DES_ENCRYPT);
+}
 #endif

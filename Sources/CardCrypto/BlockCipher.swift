@@ -1,12 +1,13 @@
 // SSCard — CardCrypto
 //
-// Block ciphers over OpenSSL's libcrypto (EVP): two-key triple DES, single
-// DES as DES-EDE with K1 = K2 (single DES sits in OpenSSL 3's legacy
-// provider, which is not loaded by default), and SM4 (GB/T 32907).
+// Block ciphers over OpenSSL's libcrypto: single DES and two-key triple DES
+// through its DES block functions (single DES is not in OpenSSL 3's default
+// EVP provider), SM4 (GB/T 32907) through EVP.
 //
-// Every call into libcrypto goes through this file. A key owns one
-// EVP_CIPHER_CTX per direction, created once: setting up a context costs
-// about 1.7 µs, far more than a block (STYLE.md §4).
+// Every call into libcrypto goes through this file. A DES key's schedules
+// are set up once per key; an SM4 key owns one EVP_CIPHER_CTX per
+// direction, created once: setting up a context costs about 1.7 µs, far
+// more than a block (STYLE.md §4).
 
 internal import COpenSSL
 
@@ -31,27 +32,28 @@ public enum CipherAlgorithm: String, Hashable, Sendable, CaseIterable {
     public var keySize: Int { self == .des ? 8 : 16 }
 }
 
-/// The ciphers, fetched from the default provider once: an implicit fetch
-/// (`EVP_des_ede_ecb()` at every init) looks the name up each time.
+/// SM4, fetched from the default provider once: an implicit fetch
+/// (`EVP_sm4_ecb()` at every init) looks the name up each time.
 final class FetchedCiphers: @unchecked Sendable {
     static let shared = FetchedCiphers()
-    let tripleDES: OpaquePointer?
-    let tripleDESCBC: OpaquePointer?
     let sm4: OpaquePointer?
     let sm4CBC: OpaquePointer?
     private init() {
-        tripleDES = EVP_CIPHER_fetch(nil, "DES-EDE-ECB", nil) ?? EVP_des_ede_ecb()
-        tripleDESCBC = EVP_CIPHER_fetch(nil, "DES-EDE-CBC", nil) ?? EVP_des_ede_cbc()
         sm4 = EVP_CIPHER_fetch(nil, "SM4-ECB", nil) ?? EVP_sm4_ecb()
         sm4CBC = EVP_CIPHER_fetch(nil, "SM4-CBC", nil) ?? EVP_sm4_cbc()
     }
 }
 
-/// A block cipher key, ready for ECB and CBC. Each direction's context is
-/// set up the first time it is used (a MAC key never decrypts), then reused.
+/// A block cipher key, ready for ECB and CBC.
+///
+/// DES keys hold their two key schedules (set up once, in `init`) and run
+/// through libcrypto's DES block functions. SM4 keys hold an EVP context
+/// per direction, each set up the first time it is used (a MAC key never
+/// decrypts), then reused.
 public final class BlockCipher: @unchecked Sendable {
     public let algorithm: CipherAlgorithm
     private let material: [UInt8]
+    private let des: UnsafeMutablePointer<sscard_des_key>?
     private var encryptContext: OpaquePointer?
     private var decryptContext: OpaquePointer?
     private var cbcContext: OpaquePointer?
@@ -60,12 +62,27 @@ public final class BlockCipher: @unchecked Sendable {
     public init(_ algorithm: CipherAlgorithm, key: [UInt8]) throws(CryptoError) {
         precondition(key.count == algorithm.keySize, "\(algorithm) takes a \(algorithm.keySize)-byte key, got \(key.count)")
         self.algorithm = algorithm
-        self.material = algorithm == .des ? key + key : key
+        if algorithm == .sm4 {
+            self.material = key
+            self.des = nil
+        } else {
+            self.material = []
+            let schedules = UnsafeMutablePointer<sscard_des_key>.allocate(capacity: 1)
+            sscard_des_set_key(schedules, key, algorithm == .tripleDES ? 1 : 0)
+            self.des = schedules
+        }
     }
 
     deinit {
         for ctx in [encryptContext, decryptContext, cbcContext] { if let ctx { EVP_CIPHER_CTX_free(ctx) } }
+        if let des {
+            // Key schedules are key material: wiped before the memory goes back.
+            OPENSSL_cleanse(des, MemoryLayout<sscard_des_key>.size)
+            des.deallocate()
+        }
     }
+
+    private var twoKey: Int32 { algorithm == .tripleDES ? 1 : 0 }
 
     private func context(_ cipher: OpaquePointer?, encrypt: Bool, iv: [UInt8]? = nil) -> OpaquePointer {
         // A context that cannot be made means libcrypto itself is broken.
@@ -76,33 +93,38 @@ public final class BlockCipher: @unchecked Sendable {
         return ctx
     }
 
-    private var ecbCipher: OpaquePointer? { algorithm == .sm4 ? FetchedCiphers.shared.sm4 : FetchedCiphers.shared.tripleDES }
-    private var cbcCipher: OpaquePointer? { algorithm == .sm4 ? FetchedCiphers.shared.sm4CBC : FetchedCiphers.shared.tripleDESCBC }
-
     /// ECB over whole blocks (the caller pads).
     /// - Precondition: `data.count` is a multiple of the block size.
-    public func encrypt(_ data: [UInt8]) -> [UInt8] {
-        if encryptContext == nil { encryptContext = context(ecbCipher, encrypt: true) }
-        return run(encryptContext!, data)
-    }
+    public func encrypt(_ data: [UInt8]) -> [UInt8] { ecb(data, encrypt: true) }
 
     /// ECB decryption over whole blocks.
-    public func decrypt(_ data: [UInt8]) -> [UInt8] {
-        if decryptContext == nil { decryptContext = context(ecbCipher, encrypt: false) }
+    public func decrypt(_ data: [UInt8]) -> [UInt8] { ecb(data, encrypt: false) }
+
+    private func ecb(_ data: [UInt8], encrypt: Bool) -> [UInt8] {
+        precondition(data.count % algorithm.blockSize == 0, "input must be whole \(algorithm.blockSize)-byte blocks")
+        if data.isEmpty { return [] }
+        if let des {
+            return [UInt8](unsafeUninitializedCapacity: data.count) { out, count in
+                sscard_des_ecb(des, twoKey, data, out.baseAddress, data.count, encrypt ? DES_ENCRYPT : DES_DECRYPT)
+                count = data.count
+            }
+        }
+        if encrypt {
+            if encryptContext == nil { encryptContext = context(FetchedCiphers.shared.sm4, encrypt: true) }
+            return run(encryptContext!, data)
+        }
+        if decryptContext == nil { decryptContext = context(FetchedCiphers.shared.sm4, encrypt: false) }
         return run(decryptContext!, data)
     }
 
     private func run(_ ctx: OpaquePointer, _ data: [UInt8]) -> [UInt8] {
-        precondition(data.count % algorithm.blockSize == 0, "input must be whole \(algorithm.blockSize)-byte blocks")
-        if data.isEmpty { return [] }
-        var out = [UInt8](repeating: 0, count: data.count)
         var written: Int32 = 0
         // The context was initialised with a key and no padding; an update
         // of whole blocks cannot fail.
-        let ok = out.withUnsafeMutableBufferPointer { o in
-            EVP_CipherUpdate(ctx, o.baseAddress, &written, data, Int32(data.count))
+        let out = [UInt8](unsafeUninitializedCapacity: data.count) { o, count in
+            count = EVP_CipherUpdate(ctx, o.baseAddress, &written, data, Int32(data.count)) == 1 ? Int(written) : 0
         }
-        precondition(ok == 1 && Int(written) == data.count, "EVP_CipherUpdate failed on whole blocks")
+        precondition(out.count == data.count, "EVP_CipherUpdate failed on whole blocks")
         return out
     }
 
@@ -110,9 +132,17 @@ public final class BlockCipher: @unchecked Sendable {
     public func encryptCBC(_ data: [UInt8], iv: [UInt8]? = nil) -> [UInt8] {
         let n = algorithm.blockSize
         precondition(data.count % n == 0, "CBC input must be whole \(n)-byte blocks")
+        precondition(iv == nil || iv!.count == n, "the IV is one \(n)-byte block")
         let chain = iv ?? [UInt8](repeating: 0, count: n)
+        if data.isEmpty { return [] }
+        if let des {
+            return [UInt8](unsafeUninitializedCapacity: data.count) { out, count in
+                sscard_des_cbc_encrypt(des, twoKey, data, out.baseAddress, data.count, chain)
+                count = data.count
+            }
+        }
         if cbcContext == nil {
-            cbcContext = context(cbcCipher, encrypt: true, iv: chain)
+            cbcContext = context(FetchedCiphers.shared.sm4CBC, encrypt: true, iv: chain)
         } else {
             // Same key, new IV: no key schedule again.
             guard EVP_CipherInit_ex(cbcContext!, nil, nil, nil, chain, 1) == 1 else {
