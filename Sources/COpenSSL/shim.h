@@ -23,7 +23,10 @@ typedef struct {
 /// Sets up `key` from 8 (single) or 16 (two-key) bytes.
 static inline void sscard_des_set_key(sscard_des_key *key, const unsigned char *bytes, int two_key) {
     DES_set_key_unchecked((const_DES_cblock *)bytes, &key->k1);
-    DES_set_key_unchecked((const_DES_cblock *)(two_key ? bytes + 8 : bytes), &key->k2);
+    if (two_key)
+        DES_set_key_unchecked((const_DES_cblock *)(bytes + 8), &key->k2);
+    else
+        key->k2 = key->k1;
 }
 
 /// ECB over `n` bytes (whole blocks).
@@ -49,5 +52,21 @@ static inline void sscard_des_cbc_encrypt(const sscard_des_key *key, int two_key
         DES_ede3_cbc_encrypt(in, out, (long)n, k1, k2, k1, &chain, DES_ENCRYPT);
     else
         DES_ncbc_encrypt(in, out, (long)n, k1, &chain, DES_ENCRYPT);
+}
+
+/// ISO 9797-1 MAC algorithm 3 (the retail MAC) of a two-key triple-DES key
+/// over `n` bytes (whole blocks, already padded): single-DES CBC under K1
+/// from `iv`, then decrypt under K2 and encrypt under K1. `out` is 8 bytes.
+static inline void sscard_des_retail_mac(const sscard_des_key *key, const unsigned char *in, size_t n,
+                                         const unsigned char *iv, unsigned char *out) {
+    DES_cblock chain;
+    for (int i = 0; i < 8; i++) chain[i] = iv[i];
+    DES_key_schedule *k1 = (DES_key_schedule *)&key->k1, *k2 = (DES_key_schedule *)&key->k2;
+    for (size_t i = 0; i < n; i += 8) {
+        for (int j = 0; j < 8; j++) chain[j] ^= in[i + j];
+        DES_ecb_encrypt((const_DES_cblock *)&chain, &chain, k1, DES_ENCRYPT);
+    }
+    DES_ecb_encrypt((const_DES_cblock *)&chain, &chain, k2, DES_DECRYPT);
+    DES_ecb_encrypt((const_DES_cblock *)&chain, (DES_cblock *)out, k1, DES_ENCRYPT);
 }
 #endif

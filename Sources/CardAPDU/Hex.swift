@@ -49,6 +49,7 @@ public enum Hex {
 
     /// Uppercase hex, with an optional separator between bytes.
     public static func encode(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
+        if separator.isEmpty, let text = bytes.withContiguousStorageIfAvailable(encode(contiguous:)) { return text }
         let sep = Array(separator.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * (2 + sep.count))
@@ -60,6 +61,19 @@ public enum Hex {
             out.append(digit(b & 0x0F))
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// No separator, contiguous bytes: the string's storage written in place.
+    static func encode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for b in bytes {
+                out[i] = digit(b >> 4)
+                out[i + 1] = digit(b & 0x0F)
+                i += 2
+            }
+            return i
+        }
     }
 
     @inline(__always)

@@ -128,6 +128,21 @@ public final class BlockCipher: @unchecked Sendable {
         return out
     }
 
+    /// The ISO 9797-1 algorithm 3 MAC (retail MAC) of whole, padded blocks
+    /// under this two-key triple-DES key: single-DES CBC under the left
+    /// half, then decrypt under the right half and encrypt under the left.
+    /// - Precondition: `algorithm == .tripleDES`; whole 8-byte blocks.
+    public func retailMAC(_ padded: [UInt8], iv: [UInt8]? = nil) -> [UInt8] {
+        precondition(algorithm == .tripleDES, "the retail MAC takes a two-key triple-DES key")
+        precondition(padded.count % 8 == 0 && !padded.isEmpty, "retail MAC input must be whole 8-byte blocks")
+        precondition(iv == nil || iv!.count == 8, "the IV is one 8-byte block")
+        let chain = iv ?? [UInt8](repeating: 0, count: 8)
+        return [UInt8](unsafeUninitializedCapacity: 8) { out, count in
+            sscard_des_retail_mac(des!, padded, padded.count, chain, out.baseAddress)
+            count = 8
+        }
+    }
+
     /// CBC encryption with an IV (zero by default) over whole blocks, in one call.
     public func encryptCBC(_ data: [UInt8], iv: [UInt8]? = nil) -> [UInt8] {
         let n = algorithm.blockSize

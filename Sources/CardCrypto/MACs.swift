@@ -25,10 +25,5 @@ public func unpadISO9797Method2(_ data: [UInt8]) -> [UInt8]? {
 /// - Precondition: `key.count == 16`.
 public func retailMAC(key: [UInt8], data: [UInt8], iv: [UInt8]? = nil) throws(CryptoError) -> [UInt8] {
     precondition(key.count == 16, "a retail MAC key has 16 bytes")
-    let left = try BlockCipher(.des, key: Array(key[0..<8]))
-    let right = try BlockCipher(.des, key: Array(key[8..<16]))
-    let padded = padISO9797Method2(data, blockSize: 8)
-    let chain = left.encryptCBC(padded, iv: iv)
-    let last = Array(chain.suffix(8))
-    return left.encrypt(right.decrypt(last))
+    return try BlockCipher(.tripleDES, key: key).retailMAC(padISO9797Method2(data, blockSize: 8), iv: iv)
 }

@@ -92,8 +92,6 @@ public enum PBOCCrypto {
 public final class PBOCSession: @unchecked Sendable {
     public let algorithm: PBOCAlgorithm
     public let key: [UInt8]
-    private lazy var left = try? BlockCipher(.des, key: Array(key[0..<8]))
-    private lazy var right = try? BlockCipher(.des, key: Array(key[8..<16]))
     private lazy var whole = try? BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: key)
 
     /// The session key of a card key and an ATC.
@@ -108,9 +106,8 @@ public final class PBOCSession: @unchecked Sendable {
             guard let whole else { throw CryptoError(function: "SM4", code: 0) }
             return Array(whole.encryptCBC(padISO9797Method2(data, blockSize: 16)).suffix(16).prefix(8))
         }
-        guard let left, let right else { throw CryptoError(function: "DES", code: 0) }
-        let chain = left.encryptCBC(padISO9797Method2(data, blockSize: 8))
-        return left.encrypt(right.decrypt(Array(chain.suffix(8))))
+        guard let whole else { throw CryptoError(function: "DES", code: 0) }
+        return whole.retailMAC(padISO9797Method2(data, blockSize: 8))
     }
 
     /// ARPC method 1.

@@ -112,10 +112,16 @@ public final class EMVKernel {
     }
 
     public static func objects(_ bytes: [UInt8]) -> [BERTag: [UInt8]] {
-        guard let nodes = try? BERTLV.parse(bytes) else { return [:] }
         var out: [BERTag: [UInt8]] = [:]
-        for n in nodes where !n.isConstructed { out[n.tag] = Array(n.value) }
+        collect(bytes, into: &out)
         return out
+    }
+
+    /// Adds the primitive objects of `bytes` to `objects`; a tag already
+    /// there keeps its first value.
+    static func collect(_ bytes: [UInt8], into objects: inout [BERTag: [UInt8]]) {
+        guard let nodes = try? BERTLV.parse(bytes) else { return }
+        for n in nodes where !n.isConstructed && objects[n.tag] == nil { objects[n.tag] = Array(n.value) }
     }
 
     /// Application selection: the PSE's directory, else the known AIDs.
@@ -207,12 +213,13 @@ public final class EMVKernel {
         }
         guard aip.count == 2, afl.count % 4 == 0 else { throw TerminalError(kind: .malformed, step: "GET PROCESSING OPTIONS") }
         var objects = fci
+        objects.reserveCapacity(64)
         var i = 0
         while i + 4 <= afl.count {
             let sfi = afl[i] >> 3
             for record in afl[i + 1]...max(afl[i + 1], afl[i + 2]) {
                 let data = try ok([0x00, 0xB2, record, sfi << 3 | 4, 0x00], "READ RECORD SFI \(sfi) \(record)")
-                objects.merge(Self.objects(data)) { a, _ in a }
+                Self.collect(data, into: &objects)
             }
             i += 4
         }
@@ -234,8 +241,9 @@ public final class EMVKernel {
             if !allowed { tvr[1] |= 0x10 }  // requested service not allowed
         }
         if data.objects[0x9F42] != nil && data.objects[0x9F42] != parameters.currency { tvr[1] |= 0x10 }
-        if let expiry = data.objects[0x5F24], Hex.encode(expiry) < Hex.encode(parameters.date) { tvr[1] |= 0x40 }
-        if let effective = data.objects[0x5F25], Hex.encode(effective) > Hex.encode(parameters.date) { tvr[1] |= 0x20 }
+        // YYMMDD in BCD: byte order is date order.
+        if let expiry = data.objects[0x5F24], expiry.lexicographicallyPrecedes(parameters.date) { tvr[1] |= 0x40 }
+        if let effective = data.objects[0x5F25], parameters.date.lexicographicallyPrecedes(effective) { tvr[1] |= 0x20 }
         // CVM: offline plaintext PIN (41 or 01) when listed and a PIN is given.
         let cvm = data.objects[0x8E] ?? []
         var rules: [UInt8] = []

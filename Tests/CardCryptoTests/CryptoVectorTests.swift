@@ -33,6 +33,39 @@ private func h(_ s: String) -> [UInt8] { try! Hex.decode(s) }
         #expect(Hex.encode(out) == "E5C7CDDE872BF27C43E934008C389C0F683788499A7C05F6")
     }
 
+    /// The one-call retail MAC is the same as its definition spelt out in
+    /// single-DES steps, for every length and with an IV.
+    @Test(arguments: [0, 1, 7, 8, 9, 40, 255])
+    func retailMACMatchesItsDefinition(_ length: Int) throws {
+        let key = h("0123456789ABCDEFFEDCBA9876543210")
+        let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let padded = padISO9797Method2(data, blockSize: 8)
+        let left = try BlockCipher(.des, key: Array(key[0..<8]))
+        let right = try BlockCipher(.des, key: Array(key[8..<16]))
+        for iv in [nil, h("1122334455667788")] {
+            let chain = left.encryptCBC(padded, iv: iv)
+            let expected = left.encrypt(right.decrypt(Array(chain.suffix(8))))
+            #expect(try BlockCipher(.tripleDES, key: key).retailMAC(padded, iv: iv) == expected)
+            #expect(try retailMAC(key: key, data: data, iv: iv) == expected)
+        }
+    }
+
+    @Test func tripleDESCBCAndDecryptRoundTrip() throws {
+        let c = try BlockCipher(.tripleDES, key: h("00112233445566778899AABBCCDDEEFF"))
+        let plain = h("000102030405060708090A0B0C0D0E0F1011121314151617")
+        let iv = h("0102030405060708")
+        // CBC spelt out with ECB: each block XORed with the previous cipher block.
+        var previous = iv
+        var expected: [UInt8] = []
+        for i in stride(from: 0, to: plain.count, by: 8) {
+            previous = c.encrypt(zip(plain[i..<i + 8], previous).map { $0 ^ $1 })
+            expected += previous
+        }
+        #expect(c.encryptCBC(plain, iv: iv) == expected)
+        #expect(c.decrypt(c.encrypt(plain)) == plain)
+        #expect(try BlockCipher(.des, key: h("0123456789ABCDEF")).decrypt(h("3FA40E8A984D4815")) == h("4E6F772069732074"))
+    }
+
     /// Cross-check against OpenSSL's command line, when it is installed.
     @Test(arguments: [("des-ede-ecb", CipherAlgorithm.tripleDES), ("sm4-ecb", .sm4)])
     func matchesTheOpenSSLCommandLine(_ name: String, _ algorithm: CipherAlgorithm) throws {
