@@ -48,6 +48,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CardAPDU", package: sscard),
                 .product(name: "CardCrypto", package: sscard),
+                .product(name: "CardRuntime", package: sscard),
                 .product(name: "CardPersonalization", package: sscard),
                 .product(name: "CardTransport", package: sscard),
                 .product(name: "Terminal", package: sscard),
