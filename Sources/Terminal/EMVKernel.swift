@@ -121,7 +121,19 @@ public final class EMVKernel {
     /// there keeps its first value.
     static func collect(_ bytes: [UInt8], into objects: inout [BERTag: [UInt8]]) {
         guard let nodes = try? BERTLV.parse(bytes) else { return }
-        for n in nodes where !n.isConstructed && objects[n.tag] == nil { objects[n.tag] = Array(n.value) }
+        for n in nodes where !n.isConstructed { keepFirst(&objects[n.tag], n.value) }
+    }
+
+    /// One dictionary lookup for "insert unless present".
+    @inline(__always)
+    private static func keepFirst(_ slot: inout [UInt8]?, _ value: ArraySlice<UInt8>) {
+        if slot == nil { slot = Array(value) }
+    }
+
+    /// The first primitive object with `tag` in `bytes`, at any depth.
+    static func value(_ tag: BERTag, in nodes: TLVNodes?) -> [UInt8]? {
+        guard let node = nodes?.first(tag), !node.isConstructed else { return nil }
+        return Array(node.value)
     }
 
     /// Application selection: the PSE's directory, else the known AIDs.
@@ -134,11 +146,11 @@ public final class EMVKernel {
         var candidates: [[UInt8]] = []
         let pse = Array("1PAY.SYS.DDF01".utf8)
         let r = try send([0x00, 0xA4, 0x04, 0x00, UInt8(pse.count)] + pse + [0x00], "SELECT PSE")
-        if r.status == .success, let sfi = Self.objects(r.data)[0x88]?.first {
+        if r.status == .success, let sfi = Self.value(0x88, in: try? BERTLV.parse(r.data))?.first {
             for record in 1...10 {
                 let d = try send([0x00, 0xB2, UInt8(record), sfi << 3 | 4, 0x00], "READ RECORD directory \(record)")
                 guard d.status == .success else { break }
-                if let aid = Self.objects(d.data)[0x4F] { candidates.append(aid) }
+                if let aid = Self.value(0x4F, in: try? BERTLV.parse(d.data)) { candidates.append(aid) }
             }
         }
         if candidates.isEmpty { candidates = Self.knownAIDs }
@@ -153,6 +165,7 @@ public final class EMVKernel {
     /// Fills a DOL from terminal values; missing values are zeros.
     static func fill(_ dol: [UInt8], _ values: [BERTag: [UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(64)
         var i = 0
         while i < dol.count {
             var tag = UInt32(dol[i])
@@ -167,9 +180,9 @@ public final class EMVKernel {
             guard i < dol.count else { break }
             let length = Int(dol[i])
             i += 1
-            var v = values[BERTag(tag)] ?? []
-            if v.count > length { v = Array(v.suffix(length)) }
-            out += [UInt8](repeating: 0, count: length - v.count) + v
+            let v = (values[BERTag(tag)] ?? []).suffix(length)
+            out.append(contentsOf: repeatElement(0, count: length - v.count))
+            out.append(contentsOf: v)
         }
         return out
     }
@@ -332,10 +345,11 @@ public final class EMVKernel {
             let v = Array(d.dropFirst(2))
             return (v[0], UInt16(v[1]) << 8 | UInt16(v[2]), Array(v[3..<11]), Array(v[11...]))
         }
-        let o = objects(d)
-        guard let cid = o[0x9F27]?.first, let atc = o[0x9F36], atc.count == 2, let ac = o[0x9F26] else {
+        let o = try? BERTLV.parse(d)
+        guard let cid = value(0x9F27, in: o)?.first, let atc = value(0x9F36, in: o), atc.count == 2, let ac = value(0x9F26, in: o)
+        else {
             throw TerminalError(kind: .malformed, step: "GENERATE AC")
         }
-        return (cid, UInt16(atc[0]) << 8 | UInt16(atc[1]), ac, o[0x9F10] ?? [])
+        return (cid, UInt16(atc[0]) << 8 | UInt16(atc[1]), ac, value(0x9F10, in: o) ?? [])
     }
 }
