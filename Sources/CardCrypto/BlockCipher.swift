@@ -21,7 +21,7 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Which block cipher.
 public enum CipherAlgorithm: String, Hashable, Sendable, CaseIterable {
-    /// Single DES (8-byte key), run as DES-EDE with K1 = K2.
+    /// Single DES (8-byte key).
     case des
     /// Two-key triple DES, EDE (16-byte key).
     case tripleDES
