@@ -195,6 +195,11 @@ public struct FileSystem: Hashable, Sendable {
     /// The node with this label.
     public func index(ofLabel label: String) -> Int? { nodes.firstIndex { $0.label == label } }
 
+    /// The child of `df` with this label.
+    public func child(of df: Int, label: String) -> Int? {
+        nodes[df].children.first { nodes[$0].label == label }
+    }
+
     /// A child of a DF with this FID.
     public func child(of df: Int, fid: FileID) -> Int? {
         nodes[df].children.first { nodes[$0].fid == fid }

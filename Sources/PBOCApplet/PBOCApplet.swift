@@ -183,8 +183,7 @@ public struct PBOCApplet: Applet {
 
     func countersIndex(_ card: VirtualCard) throws(CardStatusError) -> Int {
         // The counters EF is the ADF's child with the label.
-        guard let i = card.state.files[adf].children.first(where: { card.state.files[$0].label == PBOCDebit.countersLabel })
-        else { throw .noPreciseDiagnosis }
+        guard let i = card.state.files.child(of: adf, label: PBOCDebit.countersLabel) else { throw .noPreciseDiagnosis }
         return i
     }
 

@@ -162,8 +162,11 @@ public final class EMVKernel {
         throw TerminalError(kind: .card(.fileNotFound), step: "application selection")
     }
 
+    /// Terminal values for a DOL: a handful, searched in order.
+    typealias DOLValues = [(tag: BERTag, value: [UInt8])]
+
     /// Fills a DOL from terminal values; missing values are zeros.
-    static func fill(_ dol: [UInt8], _ values: [BERTag: [UInt8]]) -> [UInt8] {
+    static func fill(_ dol: [UInt8], _ values: DOLValues) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         var i = 0
@@ -180,7 +183,7 @@ public final class EMVKernel {
             guard i < dol.count else { break }
             let length = Int(dol[i])
             i += 1
-            let v = (values[BERTag(tag)] ?? []).suffix(length)
+            let v = (values.first { $0.tag.rawValue == tag }?.value ?? []).suffix(length)
             out.append(contentsOf: repeatElement(0, count: length - v.count))
             out.append(contentsOf: v)
         }
@@ -210,7 +213,7 @@ public final class EMVKernel {
     /// GPO (PDOL filled) and the AFL records.
     public func readApplication(amount: Int = 0) throws(TerminalError) -> BankCardData {
         let (aid, fci) = try selectApplication()
-        let pdolValues: [BERTag: [UInt8]] = [0x9F7A: [0x00], 0x9F02: Self.bcdAmount(amount), 0x5F2A: parameters.currency]
+        let pdolValues: DOLValues = [(0x9F7A, [0x00]), (0x9F02, Self.bcdAmount(amount)), (0x5F2A, parameters.currency)]
         let pdol = Self.fill(fci[0x9F38] ?? [], pdolValues)
         let gpo = try ok([0x80, 0xA8, 0x00, 0x00, UInt8(pdol.count + 2), 0x83, UInt8(pdol.count)] + pdol + [0x00], "GET PROCESSING OPTIONS")
         var aip: [UInt8] = []
@@ -286,10 +289,10 @@ public final class EMVKernel {
         }
         var g = SystemRandomNumberGenerator()
         let un = (0..<4).map { _ in UInt8.random(in: 0...255, using: &g) }
-        let values: [BERTag: [UInt8]] = [
-            0x9F02: Self.bcdAmount(amount), 0x9F03: Self.bcdAmount(0), 0x9F1A: parameters.country, 0x95: tvr,
-            0x5F2A: parameters.currency, 0x9A: parameters.date, 0x9C: [parameters.transactionType], 0x9F37: un,
-            0x9F21: parameters.time, 0x9F4E: Array(parameters.merchant.utf8.prefix(20)),
+        let values: DOLValues = [
+            (0x9F02, Self.bcdAmount(amount)), (0x9F03, Self.bcdAmount(0)), (0x9F1A, parameters.country), (0x95, tvr),
+            (0x5F2A, parameters.currency), (0x9A, parameters.date), (0x9C, [parameters.transactionType]), (0x9F37, un),
+            (0x9F21, parameters.time), (0x9F4E, Array(parameters.merchant.utf8.prefix(20))),
         ]
         let cdol1 = Self.fill(data.objects[0x8C] ?? [], values)
         // Ask for a TC when nothing is wrong, an AAC when the TVR says decline.
@@ -314,7 +317,7 @@ public final class EMVKernel {
         steps.append("issuer: ARC \(String(decoding: response.arc, as: UTF8.self)) (\(response.reason))")
         let ea = try send([0x00, 0x82, 0x00, 0x00, 0x0A] + response.arpc + response.arc, "EXTERNAL AUTHENTICATE")
         steps.append("issuer authentication: \(ea.status == .success ? "ok" : "failed \(ea.status)")")
-        let cdol2 = Self.fill(data.objects[0x8D] ?? [], values.merging([0x8A: response.arc]) { a, _ in a })
+        let cdol2 = Self.fill(data.objects[0x8D] ?? [], values + [(0x8A, response.arc)])
         let second = try ok(
             [0x80, 0xAE, response.approved ? 0x40 : 0x00, 0x00, UInt8(cdol2.count)] + cdol2 + [0x00], "GENERATE AC (2nd)")
         let (cid2, atc2, ac2, _) = try Self.parseGAC(second)
