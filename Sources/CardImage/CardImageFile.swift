@@ -50,8 +50,11 @@ public final class CardImageFile: CardPersistence {
     }
 
     package static func reason(_ error: any Error) -> String {
-        if let e = error as? CocoaError, let u = e.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return String(cString: strerror(Int32(u.code)))
+        // Foundation wraps the errno of a failed read (on Linux a
+        // POSIXError value, not an NSError): say the errno's text.
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
+            let u = underlying as NSError
+            if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
         }
         if let e = error as? SystemCallError { return e.description }
         return "\(error)"
