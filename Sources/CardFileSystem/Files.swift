@@ -82,7 +82,7 @@ public struct ElementaryFile: Hashable, Sendable {
 }
 
 /// How a blocked application answers SELECT.
-public enum BlockedSelectAnswer: String, Hashable, Sendable {
+public enum BlockedSelectAnswer: String, Hashable, Sendable, CaseIterable {
     /// `9303`, no FCI (social security, SPEC-7 §13.2).
     case applicationBlocked
     /// The FCI with `6283` (EMV/PBOC).

@@ -233,6 +233,18 @@ public enum CardImageCodec {
         }
     }
 
+    /// A named option, one of `E`'s cases; `nil` when absent.
+    package static func choice<E: RawRepresentable<String> & CaseIterable>(
+        _ text: String?, _ field: String, file: String? = nil
+    ) throws(CardImageError) -> E? {
+        guard let text else { return nil }
+        guard let value = E(rawValue: text) else {
+            let names = E.allCases.map(\.rawValue)
+            throw CardImageError(file: file, field: field, "must be \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
+        }
+        return value
+    }
+
     static func fileID(_ text: String?, _ field: String) throws(CardImageError) -> FileID? {
         guard let bytes = try hex(text, field) else { return nil }
         guard bytes.count == 2 else { throw CardImageError(field: field, "a file identifier is 2 bytes") }
@@ -247,13 +259,7 @@ public enum CardImageCodec {
         if let name, !(1...16).contains(name.count) {
             throw CardImageError(field: path + ".name", "a DF name is 1…16 bytes")
         }
-        var answer = BlockedSelectAnswer.applicationBlocked
-        if let text = d.blockedAnswer {
-            guard let a = BlockedSelectAnswer(rawValue: text) else {
-                throw CardImageError(field: path + ".blockedAnswer", "must be applicationBlocked or fciWithWarning")
-            }
-            answer = a
-        }
+        let answer = try choice(d.blockedAnswer, path + ".blockedAnswer") ?? BlockedSelectAnswer.applicationBlocked
         return DedicatedFile(
             fid: try fileID(d.fid, path + ".fid"), name: name, fciProprietary: try hex(d.fci, path + ".fci") ?? [],
             blocked: d.blocked ?? false, blockedAnswer: answer)
@@ -382,20 +388,8 @@ public enum CardImageCodec {
         guard (0...d.limit).contains(remaining) else {
             throw CardImageError(field: path + ".remaining", "must be 0…\(d.limit) (the limit)")
         }
-        var format = PINFormat.bcd
-        if let f = d.format {
-            guard let v = PINFormat(rawValue: f) else {
-                throw CardImageError(field: path + ".format", "must be bcd, ascii or isoFormat2")
-            }
-            format = v
-        }
-        var policy = PINPolicy.consecutive
-        if let p = d.policy {
-            guard let v = PINPolicy(rawValue: p) else {
-                throw CardImageError(field: path + ".policy", "must be consecutive or cumulative")
-            }
-            policy = v
-        }
+        let format = try choice(d.format, path + ".format") ?? PINFormat.bcd
+        let policy = try choice(d.policy, path + ".policy") ?? PINPolicy.consecutive
         let minLength = d.minLength ?? 4
         let maxLength = d.maxLength ?? (format == .isoFormat2 ? 12 : 16)
         guard (1...16).contains(minLength), (minLength...16).contains(maxLength) else {

@@ -189,13 +189,7 @@ struct ProfileFile: Codable {
         guard let base = CardProfiles.builtIn.first(where: { $0.name == doc.base }) else {
             throw CardImageError(file: path, field: "base", "unknown built-in profile \"\(doc.base)\"")
         }
-        var mode: AnswerMode? = nil
-        if let m = doc.answerMode {
-            guard let v = AnswerMode(rawValue: m) else {
-                throw CardImageError(file: path, field: "answerMode", "must be direct or t0")
-            }
-            mode = v
-        }
+        let mode: AnswerMode? = try CardImageCodec.choice(doc.answerMode, "answerMode", file: path)
         // Check the overrides once now, so that a bad file fails at once.
         _ = try apply(doc, to: base.personalize(seed: doc.seed), mode: mode, path: path)
         let answerMode = mode

@@ -228,7 +228,7 @@ extension SocialSecurityProfile {
                 content: .records(RecordFile(structure: .cyclic, recordSize: 45, maxRecords: 10)),
                 access: AccessRules(read: .always, update: .never))), label: "pboc-log", under: bank)
         var objects = TLVBuilder()
-        var dataObjects: [BERTag: [UInt8]] = [
+        let dataObjects: [BERTag: [UInt8]] = [
             0x9F77: [0, 0, 0, 0x10, 0, 0],
             0x9F78: [0, 0, 0, 0, 0x10, 0], 0x9F6D: [0, 0, 0, 0, 0, 0], 0x9F5D: [0, 0, 0, 0, 0, 0], 0x9F68: [0x99, 0x00, 0xF0, 0x00],
             0x9F6B: [0, 0, 0, 0, 0, 0], 0x9F14: [0x00], 0x9F23: [0x00],

@@ -199,6 +199,12 @@ public final class EMVKernel {
         return stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
     }
 
+    /// VERIFY of the offline plaintext PIN (P2 80, the format-2 block);
+    /// the card's status word.
+    public func verifyOfflinePIN(_ pin: String) throws(TerminalError) -> StatusWord {
+        try send([0x00, 0x20, 0x00, 0x80, 0x08] + Self.plaintextPINBlock(pin) + [0x00], "VERIFY").status
+    }
+
     /// Amount, numeric (n12): 12 BCD digits.
     public static func bcdAmount(_ fen: Int) -> [UInt8] {
         var digits = [UInt8](repeating: 0, count: 12)
@@ -269,11 +275,10 @@ public final class EMVKernel {
             i += 2
         }
         if rules.contains(0x01), let pin {
-            let block = Self.plaintextPINBlock(pin)
-            let r = try send([0x00, 0x20, 0x00, 0x80, 0x08] + block + [0x00], "VERIFY")
-            if r.status == .success {
+            let status = try verifyOfflinePIN(pin)
+            if status == .success {
                 steps.append("offline PIN verified")
-            } else if let left = r.status.retriesRemaining {
+            } else if let left = status.retriesRemaining {
                 tvr[2] |= 0x80  // cardholder verification not successful
                 return PurchaseResult(
                     approved: false, cryptogramType: "none", cryptogram: [], atc: 0, arc: nil,

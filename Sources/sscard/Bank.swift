@@ -115,8 +115,7 @@ struct Bank: ParsableCommand {
                 let kernel = try Bank.kernel(source)
                 let status = try Bank.flow(kernel) { () throws(TerminalError) -> StatusWord in
                     _ = try kernel.selectApplication()
-                    let block = EMVKernel.plaintextPINBlock(pin)
-                    return try kernel.send([0x00, 0x20, 0x00, 0x80, 0x08] + block + [0x00], "VERIFY").status
+                    return try kernel.verifyOfflinePIN(pin)
                 }
                 if status == .success { printLine("bank PIN verified"); return }
                 if let left = status.retriesRemaining, left > 0 {
