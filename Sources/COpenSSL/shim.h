@@ -14,7 +14,8 @@
 #include <openssl/err.h>
 #include <openssl/des.h>
 
-/// A single-DES (k2 == NULL) or two-key triple-DES key: two schedules.
+/// A single-DES or two-key triple-DES key: two schedules (for single DES,
+/// k2 is a copy of k1 so that the struct is always whole; it is not used).
 typedef struct {
     DES_key_schedule k1;
     DES_key_schedule k2;

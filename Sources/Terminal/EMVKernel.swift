@@ -130,7 +130,8 @@ public final class EMVKernel {
         if slot == nil { slot = Array(value) }
     }
 
-    /// The first primitive object with `tag` in `bytes`, at any depth.
+    /// The value of the first object with `tag` among parsed `nodes`, at
+    /// any depth; `nil` when there is none, it is constructed, or the parse failed.
     static func value(_ tag: BERTag, in nodes: TLVNodes?) -> [UInt8]? {
         guard let node = nodes?.first(tag), !node.isConstructed else { return nil }
         return Array(node.value)
