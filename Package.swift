@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "CardAPDU", targets: ["CardAPDU"]),
         .library(name: "CardTLV", targets: ["CardTLV"]),
+        .library(name: "CardStandards", targets: ["CardStandards"]),
         .library(name: "CardInspect", targets: ["CardInspect"]),
         .library(name: "CardCrypto", targets: ["CardCrypto"]),
         .library(name: "CardFileSystem", targets: ["CardFileSystem"]),
@@ -24,6 +25,8 @@ let package = Package(
         .library(name: "CardImage", targets: ["CardImage"]),
         .library(name: "CardPersonalization", targets: ["CardPersonalization"]),
         .library(name: "CardTransport", targets: ["CardTransport"]),
+        .library(name: "CardSimulator", targets: ["CardSimulator"]),
+        .library(name: "CardCommands", targets: ["CardCommands"]),
         .library(name: "CardScript", targets: ["CardScript"]),
         .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
         .library(name: "PSAMApplet", targets: ["PSAMApplet"]),
@@ -42,47 +45,54 @@ let package = Package(
         // Bytes layer: no dependencies, no Foundation.
         .target(name: "CardAPDU", swiftSettings: swiftSettings),
         .target(name: "CardTLV", swiftSettings: swiftSettings),
+        // The vocabulary both sides share: names and AIDs, BCD, the format-2
+        // PIN block, constant-time comparison, GBK, check characters. No Foundation.
+        .target(name: "CardStandards", swiftSettings: swiftSettings),
         // Crypto layer: OpenSSL libcrypto through a system-library module;
         // CardCrypto is the module's only importer.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "CardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "CardCrypto", dependencies: ["COpenSSL", "CardStandards"], swiftSettings: swiftSettings),
         // Card OS layer.
         .target(name: "CardFileSystem", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
         .target(
-            name: "CardRuntime", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem"],
+            name: "CardRuntime", dependencies: ["CardStandards", "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem"],
             swiftSettings: swiftSettings),
         // Profiles, personalization and crash-safe image files (Foundation for JSON and files).
         .target(
-            name: "CardImage", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            name: "CardImage", dependencies: ["CardStandards", "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         // Applets.
         .target(
             name: "SocialSecurityApplet",
-            dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            dependencies: ["CardStandards", "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         .target(
-            name: "PBOCApplet", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            name: "PBOCApplet", dependencies: ["CardStandards", "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         .target(
-            name: "PSAMApplet", dependencies: ["CardAPDU", "CardCrypto", "CardFileSystem", "CardRuntime"],
+            name: "PSAMApplet", dependencies: ["CardStandards", "CardAPDU", "CardCrypto", "CardFileSystem", "CardRuntime"],
             swiftSettings: swiftSettings),
         // Profiles, cardholders, the virtual PSAM, and cards with their applets.
         .target(
             name: "CardPersonalization",
-            dependencies: [
+            dependencies: ["CardStandards", 
                 "CardAPDU", "CardTLV", "CardCrypto", "CardFileSystem", "CardRuntime", "CardImage",
                 "SocialSecurityApplet", "PSAMApplet", "PBOCApplet",
             ],
             swiftSettings: swiftSettings),
         // Transport layer: the protocol, the in-memory card, the terminal session.
-        .target(name: "CardTransport", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
+        .target(name: "CardTransport", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
+        // The virtual card as a transport, beside the card OS (jCardSim's CardSimulator).
+        .target(name: "CardSimulator", dependencies: ["CardAPDU", "CardRuntime", "CardTransport"], swiftSettings: swiftSettings),
+        // The host side's commands as values: ISO 7816-4, social security, PSAM, PBOC.
+        .target(name: "CardCommands", dependencies: ["CardAPDU", "CardStandards"], swiftSettings: swiftSettings),
         // Terminal layer: scripts with expected answers, verdicts, JUnit.
         .target(name: "CardScript", dependencies: ["CardAPDU", "CardTransport"], swiftSettings: swiftSettings),
         // The issuer host simulator.
-        .target(name: "BackOffice", dependencies: ["CardCrypto"], swiftSettings: swiftSettings),
+        .target(name: "BackOffice", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardCrypto"], swiftSettings: swiftSettings),
         // Terminal flows: the social-security reader, PIN services, the EMV kernel-lite.
         .target(
-            name: "Terminal", dependencies: ["CardAPDU", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
+            name: "Terminal", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
             swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite through a system-library module; CardTransportPCSC
         // is its only importer.
@@ -95,10 +105,10 @@ let package = Package(
         .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "sscard",
-            dependencies: [
+            dependencies: ["CardStandards", 
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
-                "CardTransportPCSC", "VPCDBridge", "BackOffice", "PBOCApplet",
+                "CardTransportPCSC", "VPCDBridge", "BackOffice", "PBOCApplet", "CardSimulator", "CardCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -115,10 +125,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
-        .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU"], swiftSettings: swiftSettings),
+        .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU", "CardStandards"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SocialSecurityTests",
-            dependencies: ["CardPersonalization", "CardRuntime", "CardTransport", "SocialSecurityApplet", "Terminal", "CardCrypto"],
+            dependencies: [
+                "CardPersonalization", "CardRuntime", "CardTransport", "CardSimulator", "CardStandards", "CardCommands",
+                "SocialSecurityApplet", "Terminal", "CardCrypto",
+            ],
             swiftSettings: swiftSettings),
         // Starts its own pcscd and `sscard serve` (by PID) when pcscd and vpcd are installed.
         .testTarget(
@@ -128,18 +141,20 @@ let package = Package(
             name: "PBOCTests",
             dependencies: [
                 "BackOffice", "CardAPDU", "CardCrypto", "CardFileSystem", "CardImage", "CardPersonalization", "CardRuntime",
-                "CardTLV", "CardTransport", "PBOCApplet", "Terminal",
+                "CardTLV", "CardTransport", "CardSimulator", "CardStandards", "CardCommands", "PBOCApplet", "Terminal",
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardRuntimeTests", dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem"],
+            name: "CardRuntimeTests",
+            dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem", "CardStandards"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardImageTests", dependencies: ["CardPersonalization", "CardImage", "CardRuntime"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardTransportTests", dependencies: ["CardPersonalization", "CardTransport", "CardImage"], swiftSettings: swiftSettings),
+            name: "CardTransportTests",
+            dependencies: ["CardPersonalization", "CardTransport", "CardSimulator", "CardCommands", "CardAPDU", "CardImage"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CardScriptTests", dependencies: ["CardPersonalization", "CardScript", "CardImage"], swiftSettings: swiftSettings),
+            name: "CardScriptTests", dependencies: ["CardPersonalization", "CardScript", "CardSimulator", "CardImage"], swiftSettings: swiftSettings),
         // Test helpers shared by the CLI and PC/SC tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // Runs the built `sscard` binary the way users do.

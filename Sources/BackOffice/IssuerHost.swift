@@ -4,7 +4,10 @@
 // each card's keys from its PAN, checks ARQCs, keeps accounts, and answers
 // with an ARC and an ARPC (method 1, pboc.md §9).
 
+public import CardAPDU
+import CardCommands
 public import CardCrypto
+import CardStandards
 
 /// What a terminal sends online (field 55 and the rest, in short).
 public struct AuthorizationRequest: Sendable {
@@ -40,22 +43,23 @@ public struct AuthorizationResponse: Hashable, Sendable {
     public var arpc: [UInt8]
     /// Issuer script commands with their MACs, to send after the second
     /// GENERATE AC (template 72).
-    public var scripts: [[UInt8]] = []
+    public var scripts: [CommandAPDU] = []
     public var approved: Bool { arc == [0x30, 0x30] }
     public var reason: String
 }
 
-/// An in-memory issuer.
-public final class IssuerHost: @unchecked Sendable {
+/// An in-memory issuer. Not for sharing between threads: one terminal
+/// flow at a time uses it (the back office service puts its own lock around it).
+public final class IssuerHost {
     let imkAC: [UInt8]
     let imkMAC: [UInt8]?
     let imkENC: [UInt8]?
     /// New bank PINs to load at a card's next online transaction (PIN CHANGE script).
     public var pendingPINChanges: [String: String] = [:]
     /// Script commands to deliver to a card (by PAN) at its next online
-    /// transaction, without Lc and MAC: e.g. `841E0000` (application block),
+    /// transaction, before their MAC: e.g. `841E0000` (application block),
     /// `04DA9F79` + value (PUT DATA).
-    public var pendingScripts: [String: [[UInt8]]] = [:]
+    public var pendingScripts: [String: [CommandAPDU]] = [:]
     /// Balances in fen, by PAN; a PAN not listed has `defaultBalance`.
     public var balances: [String: Int] = [:]
     public var defaultBalance = 1_000_000
@@ -71,20 +75,24 @@ public final class IssuerHost: @unchecked Sendable {
         self.imkENC = imkENC
     }
 
-    /// A script command with Lc and its MAC: the first 4 bytes of the retail
-    /// MAC under the session key of UDK-MAC over CLA INS P1 P2 Lc ‖ ATC ‖
-    /// ARQC ‖ data (pboc.md §9).
+    /// A script command with its MAC: the first 4 bytes of the retail MAC
+    /// under the session key of UDK-MAC over CLA INS P1 P2 Lc ‖ ATC ‖ ARQC ‖
+    /// data (pboc.md §9), where Lc counts the MAC.
     public func scriptCommand(
-        _ template: [UInt8], pan: String, psn: UInt8, atc: UInt16, arqc: [UInt8], algorithm: PBOCAlgorithm = .tripleDES
-    ) throws(CryptoError) -> [UInt8] {
-        guard let imkMAC, template.count >= 4 else { return template }
+        _ command: CommandAPDU, pan: String, psn: UInt8, atc: UInt16, arqc: [UInt8], algorithm: PBOCAlgorithm = .tripleDES
+    ) throws(CryptoError) -> CommandAPDU {
+        guard let imkMAC else { return command }
         let udk = try PBOCCrypto.udk(imk: imkMAC, pan: pan, psn: psn, algorithm: algorithm)
         let sk = try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: algorithm)
-        let header = Array(template.prefix(4)) + [UInt8(template.count - 4 + 4)]
-        let data = Array(template.dropFirst(4))
+        let input = command.macInput()
         let mac = try PBOCCrypto.cryptogram(
-            sessionKey: sk, data: header + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + data, algorithm: algorithm)
-        return header + data + Array(mac.prefix(4))
+            sessionKey: sk, data: Array(input.prefix(5)) + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + arqc + input.dropFirst(5),
+            algorithm: algorithm)
+        do {
+            return try command.appendingMAC(Array(mac.prefix(4)))
+        } catch {
+            throw CryptoError(.invalidInput, function: "scriptCommand", detail: error.reason)
+        }
     }
 
     /// Checks the ARQC and decides.
@@ -121,21 +129,26 @@ public final class IssuerHost: @unchecked Sendable {
         }
         // The ARPC answers the card's own ARQC, whatever the decision.
         let arpc = try session.arpc(arqc: r.arqc, arc: arc)
-        var scripts: [[UInt8]] = []
+        var scripts: [CommandAPDU] = []
         if expected == r.arqc, let templates = pendingScripts.removeValue(forKey: r.pan) {
             for t in templates {
                 scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
             }
         }
         if expected == r.arqc, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
-            let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
-            var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
-            while nibbles.count < 16 { nibbles.append(0xF) }
-            let block = stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+            guard let block = PINBlock.format2(pin) else {
+                throw CryptoError(.invalidInput, function: "PIN CHANGE script", detail: "a PIN block carries 4 to 12 digits")
+            }
             let udk = try PBOCCrypto.udk(imk: imkENC, pan: r.pan, psn: r.psn, algorithm: alg)
             let skENC = try PBOCCrypto.sessionKey(udk: udk, atc: r.atc, algorithm: alg)
             let enciphered = try PBOCCrypto.encipherPIN(block, arqc: r.arqc, sessionKey: skENC, algorithm: alg)
-            scripts.append(try scriptCommand([0x84, 0x24, 0x00, 0x02] + enciphered, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
+            let change: CommandAPDU
+            do {
+                change = try .issuerScript(cla: 0x84, ins: 0x24, p1: 0x00, p2: 0x02, data: enciphered)
+            } catch {
+                throw CryptoError(.invalidInput, function: "PIN CHANGE script", detail: error.reason)
+            }
+            scripts.append(try scriptCommand(change, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
         }
         return AuthorizationResponse(arc: arc, arpc: arpc, scripts: scripts, reason: reason)
     }

@@ -66,7 +66,7 @@ public struct APDUFormatError: Error, Hashable, Sendable, CustomStringConvertibl
     public let reason: String
 
     @usableFromInline
-    init(_ code: Code, offset: Int, reason: String) {
+    package init(_ code: Code, offset: Int, reason: String) {
         self.code = code
         self.offset = offset
         self.reason = reason

@@ -60,6 +60,18 @@ public struct CommandAPDU: Hashable, Sendable {
         self.lengthForm = lengthForm
     }
 
+    /// A command whose Nc and Ne the caller has already bounded (≤ 255 data
+    /// bytes, Ne 1…256): the command builders' fixed-size commands.
+    package init(short cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], ne: Int? = nil) {
+        self.cla = cla
+        self.ins = ins
+        self.p1 = p1
+        self.p2 = p2
+        self.data = data
+        self.ne = ne
+        self.lengthForm = .automatic
+    }
+
     /// Parses an encoding strictly; see ``CommandAPDULayout/init(parsing:)``.
     public init(bytes: some Collection<UInt8>) throws(APDUFormatError) {
         let array = Array(bytes)
@@ -124,6 +136,12 @@ public struct CommandAPDU: Hashable, Sendable {
             }
         }
         return out
+    }
+
+    /// GET RESPONSE `00 C0 00 00` of `ne` bytes (1…256) after `61xx`, on the
+    /// logical channel of the command it follows (`cla`).
+    public static func getResponse(ne: Int, cla: UInt8 = 0x00) -> CommandAPDU {
+        CommandAPDU(short: cla & 0x80 == 0 ? cla & 0x03 : 0x00, 0xC0, 0x00, 0x00, ne: min(max(ne, 1), 256))
     }
 
     /// A copy with a different Ne (for a resend after `6Cxx`, say).

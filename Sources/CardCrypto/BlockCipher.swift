@@ -11,14 +11,6 @@
 
 internal import COpenSSL
 
-/// A libcrypto failure.
-public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var function: String
-    /// `ERR_get_error()`.
-    public var code: UInt
-    public var description: String { "\(function) failed (OpenSSL error \(String(code, radix: 16)))" }
-}
-
 /// Which block cipher.
 public enum CipherAlgorithm: String, Hashable, Sendable, CaseIterable {
     /// Single DES (8-byte key).

@@ -3,6 +3,8 @@
 // PBOC (JR/T 0025) card keys and cryptograms, 3DES (CVN 01), verified
 // against the public vector of spec/pboc.md §8.1 and §9.
 
+import CardStandards
+
 /// The cryptogram algorithm, as IAD byte 8 names it.
 public enum PBOCAlgorithm: UInt8, Hashable, Sendable {
     /// CVN 01, two-key 3DES (verified against pboc.md §8.1).
@@ -16,12 +18,10 @@ public enum PBOCAlgorithm: UInt8, Hashable, Sendable {
 public enum PBOCCrypto {
     /// `Y`: the rightmost 16 digits of PAN ‖ PSN, left-padded with 0, as 8 BCD bytes.
     public static func derivationData(pan: String, psn: UInt8) -> [UInt8] {
-        let psnText = String(psn >> 4) + String(psn & 0xF)
-        var digits = Array((pan.filter(\.isNumber) + psnText).suffix(16))
-        while digits.count < 16 { digits.insert("0", at: 0) }
-        return stride(from: 0, to: 16, by: 2).map {
-            UInt8(digits[$0].wholeNumberValue!) << 4 | UInt8(digits[$0 + 1].wholeNumberValue!)
-        }
+        var nibbles = pan.utf8.filter { (0x30...0x39).contains($0) }.map { $0 - 0x30 } + [psn >> 4, psn & 0xF]
+        nibbles = Array(nibbles.suffix(16))
+        while nibbles.count < 16 { nibbles.insert(0, at: 0) }
+        return BCD.pack(nibbles: nibbles, odd: .leadingZero)
     }
 
     /// The card's unique key (EMV Book 2 A1.4.1 option A):
@@ -103,17 +103,17 @@ public final class PBOCSession: @unchecked Sendable {
     /// An application cryptogram or MAC (8 bytes) over `data`.
     public func cryptogram(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
         if algorithm == .sm4 {
-            guard let whole else { throw CryptoError(function: "SM4", code: 0) }
+            guard let whole else { throw CryptoError(.libcrypto, function: "SM4 key setup") }
             return Array(whole.encryptCBC(padISO9797Method2(data, blockSize: 16)).suffix(16).prefix(8))
         }
-        guard let whole else { throw CryptoError(function: "DES", code: 0) }
+        guard let whole else { throw CryptoError(.libcrypto, function: "DES key setup") }
         return whole.retailMAC(padISO9797Method2(data, blockSize: 8))
     }
 
     /// ARPC method 1.
     public func arpc(arqc: [UInt8], arc: [UInt8]) throws(CryptoError) -> [UInt8] {
         precondition(arqc.count == 8 && arc.count == 2, "ARQC is 8 bytes and ARC 2")
-        guard let whole else { throw CryptoError(function: "ARPC", code: 0) }
+        guard let whole else { throw CryptoError(.libcrypto, function: "ARPC key setup") }
         var block = arqc
         block[0] ^= arc[0]
         block[1] ^= arc[1]

@@ -6,15 +6,9 @@
 // (DES/3DES, `01`) and 16-byte block algorithms (SM4, `03`; SSF33, `02`, is
 // not available in OpenSSL).
 
-/// The algorithm identifier of the SSSE FCI.
-public enum SocialSecurityAlgorithm: UInt8, Hashable, Sendable, CaseIterable {
-    case des = 0x01
-    case ssf33 = 0x02
-    case sm4 = 0x03
+public import CardStandards
 
-    /// The block size of the session computations.
-    public var blockSize: Int { self == .des ? 8 : 16 }
-
+extension SocialSecurityAlgorithm {
     /// The cipher for 16-byte (double-length) keys.
     var keyCipher: CipherAlgorithm? {
         switch self {
@@ -37,7 +31,7 @@ public enum SocialSecurityAlgorithm: UInt8, Hashable, Sendable, CaseIterable {
 /// Computations of the social-security card and its PSAM.
 public enum SocialSecurityCrypto {
     /// SSF33 has no implementation here.
-    public static let unsupported = CryptoError(function: "SSF33", code: 0)
+    public static let unsupported = CryptoError(.unsupportedAlgorithm, function: "SSF33")
 
     static func keyCipher(_ algorithm: SocialSecurityAlgorithm, _ key: [UInt8]) throws(CryptoError) -> BlockCipher {
         guard let c = algorithm.keyCipher else { throw unsupported }

@@ -2,6 +2,7 @@
 
 import CardAPDU
 import CardCrypto
+import CardStandards
 public import CardFileSystem
 public import CardRuntime
 public import Foundation
@@ -134,7 +135,7 @@ public enum CardImageCodec {
         } catch let error as DecodingError {
             throw describe(error, file: file)
         } catch {
-            throw CardImageError(file: file, field: "", "not a card image: \(error)")
+            throw CardImageError(.malformed, file: file, field: "", "not a card image: \(error)")
         }
         do {
             return try state(doc)
@@ -160,7 +161,7 @@ public enum CardImageCodec {
         switch error {
         case .keyNotFound(let key, let ctx):
             let base = path(ctx.codingPath)
-            return CardImageError(file: file, field: base.isEmpty ? key.stringValue : base + "." + key.stringValue, "missing")
+            return CardImageError(.missingValue, file: file, field: base.isEmpty ? key.stringValue : base + "." + key.stringValue, "missing")
         case .typeMismatch(let type, let ctx):
             return CardImageError(file: file, field: path(ctx.codingPath), "must be \(typeName(type))")
         case .valueNotFound(let type, let ctx):
@@ -168,10 +169,10 @@ public enum CardImageCodec {
         case .dataCorrupted(let ctx):
             let underlying = (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
             return CardImageError(
-                file: file, field: path(ctx.codingPath),
+                ctx.codingPath.isEmpty ? .malformed : .invalidValue, file: file, field: path(ctx.codingPath),
                 ctx.codingPath.isEmpty ? "not valid JSON\(underlying.map { ": \($0)" } ?? "")" : ctx.debugDescription)
         @unknown default:
-            return CardImageError(file: file, field: "", "\(error)")
+            return CardImageError(.malformed, file: file, field: "", "\(error)")
         }
     }
 
@@ -187,7 +188,7 @@ public enum CardImageCodec {
     /// Checked conversion of a document into state.
     package static func state(_ doc: ImageDocument) throws(CardImageError) -> CardState {
         guard doc.schemaVersion == schemaVersion else {
-            throw CardImageError(field: "schemaVersion", "must be \(schemaVersion), found \(doc.schemaVersion)")
+            throw CardImageError(.unsupportedSchema, field: "schemaVersion", "must be \(schemaVersion), found \(doc.schemaVersion)")
         }
         guard let atrBytes = try? Hex.decode(doc.atr), let atr = ATR(bytes: atrBytes) else {
             throw CardImageError(field: "atr", "not a well-formed ATR (TS, interface bytes, historical bytes, TCK)")
@@ -328,7 +329,7 @@ public enum CardImageCodec {
         let content: EFContent
         switch d.structure {
         case "transparent":
-            guard let data = try hex(d.data, path + ".data") else { throw CardImageError(field: path + ".data", "missing") }
+            guard let data = try hex(d.data, path + ".data") else { throw CardImageError(.missingValue, field: path + ".data", "missing") }
             content = .transparent(TransparentFile(data: data))
         case let s?:
             guard let structure = RecordStructure(rawValue: s) else {
@@ -360,7 +361,7 @@ public enum CardImageCodec {
             }
             content = .records(file)
         case nil:
-            throw CardImageError(field: path + ".structure", "missing")
+            throw CardImageError(.missingValue, field: path + ".structure", "missing")
         }
         return ElementaryFile(
             fid: try fileID(d.fid, path + ".fid"), sfi: sfi, content: content, access: rules, strictLe: d.strictLe ?? false)

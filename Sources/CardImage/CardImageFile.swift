@@ -27,7 +27,7 @@ public final class CardImageFile: CardPersistence {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw CardImageError(file: path, field: "", "cannot read: \(Self.reason(error))")
+            throw CardImageError(.unreadable, file: path, field: "", "cannot read: \(Self.reason(error))")
         }
         return try CardImageCodec.decode(data, file: path)
     }
@@ -40,12 +40,12 @@ public final class CardImageFile: CardPersistence {
     /// Creates a new image; fails when the file exists unless `overwrite`.
     public func create(_ state: CardState, overwrite: Bool = false) throws(CardImageError) {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw CardImageError(file: path, field: "", "already exists (remove it or choose another name)")
+            throw CardImageError(.alreadyExists, file: path, field: "", "already exists (remove it or choose another name)")
         }
         do {
             try save(state)
         } catch {
-            throw CardImageError(file: path, field: "", "cannot write: \(Self.reason(error))")
+            throw CardImageError(.unwritable, file: path, field: "", "cannot write: \(Self.reason(error))")
         }
     }
 

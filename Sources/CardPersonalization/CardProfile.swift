@@ -1,5 +1,6 @@
 // SSCard — CardPersonalization
 
+import CardStandards
 import CardAPDU
 import CardCrypto
 public import CardFileSystem
@@ -109,7 +110,7 @@ public enum CardProfiles {
             return try ProfileFile.load(nameOrPath)
         }
         throw CardImageError(
-            field: "", "unknown profile \"\(nameOrPath)\" (known: \(builtIn.map(\.name).joined(separator: ", ")); or give a profile file)")
+            .unknownProfile, field: "", "unknown profile \"\(nameOrPath)\" (known: \(builtIn.map(\.name).joined(separator: ", ")); or give a profile file)")
     }
 }
 
@@ -128,7 +129,7 @@ public enum CardFactory {
                 card.applets[i] = SocialSecurityApplet(ssse: i, algorithm: algorithm)
             } else if name == PSAM.aid {
                 card.applets[i] = PSAMApplet()
-            } else if name == PBOCDebit.aid {
+            } else if name == PBOC.debitAID {
                 card.applets[i] = PBOCApplet(adf: i)
                 // In the PSE and at the MF, outside the ADF, GPO and GENERATE AC answer 6985.
                 if let pse = files[i].parent, pse != FileSystem.mf { card.applets[pse] = PBOCApplet(adf: i) }
@@ -183,11 +184,11 @@ struct ProfileFile: Codable {
         } catch let e as DecodingError {
             throw CardImageCodec.describe(e, file: path)
         } catch {
-            throw CardImageError(file: path, field: "", "cannot read the profile: \(CardImageFile.reason(error))")
+            throw CardImageError(.unreadable, file: path, field: "", "cannot read the profile: \(CardImageFile.reason(error))")
         }
-        guard doc.schemaVersion == 1 else { throw CardImageError(file: path, field: "schemaVersion", "must be 1") }
+        guard doc.schemaVersion == 1 else { throw CardImageError(.unsupportedSchema, file: path, field: "schemaVersion", "must be 1") }
         guard let base = CardProfiles.builtIn.first(where: { $0.name == doc.base }) else {
-            throw CardImageError(file: path, field: "base", "unknown built-in profile \"\(doc.base)\"")
+            throw CardImageError(.unknownProfile, file: path, field: "base", "unknown built-in profile \"\(doc.base)\"")
         }
         let mode: AnswerMode? = try CardImageCodec.choice(doc.answerMode, "answerMode", file: path)
         // Check the overrides once now, so that a bad file fails at once.

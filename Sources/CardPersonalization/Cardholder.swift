@@ -4,6 +4,7 @@
 // profile and a seed always give the same card. Names are drawn from common
 // surnames and given-name characters; no real person's data is used.
 
+import CardStandards
 import SocialSecurityApplet
 
 /// SplitMix64: small, fast and reproducible.

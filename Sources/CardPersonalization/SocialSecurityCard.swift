@@ -24,7 +24,7 @@ public import CardCrypto
 import CardFileSystem
 public import CardRuntime
 import CardTLV
-import Foundation
+public import CardStandards
 import PSAMApplet
 import SocialSecurityApplet
 public import PBOCApplet
@@ -66,17 +66,13 @@ public struct SocialSecurityProfile: Sendable {
     public var algorithm: SocialSecurityAlgorithm { specVersion.hasPrefix("3") ? .sm4 : .des }
 }
 
-enum GBK {
-    static let encoding = String.Encoding(rawValue: 0x80000632)
-    static func encode(_ s: String) -> [UInt8] { Array(s.data(using: encoding) ?? Data()) }
-}
-
 extension SocialSecurityProfile {
-    /// BCD of a digit string (`"510100"` → `51 01 00`).
-    static func bcd(_ digits: String) -> [UInt8] {
-        let d = digits.compactMap(\.wholeNumberValue).map(UInt8.init)
-        return stride(from: 0, to: d.count - 1, by: 2).map { d[$0] << 4 | d[$0 + 1] }
-    }
+    /// BCD of a digit string (`"510100"` → `51 01 00`); the generated
+    /// fields are digits, an odd count padded with `F`.
+    static func bcd(_ digits: String) -> [UInt8] { BCD.encode(digits, odd: .padWithF) ?? [] }
+
+    /// GBK of generated text (names and labels, all of them GBK characters).
+    static func gbk(_ text: String) -> [UInt8] { GBK.encode(text) ?? [] }
 
     static func tlv(_ tag: UInt8, _ value: [UInt8]) -> [UInt8] { [tag, UInt8(value.count)] + value }
 
@@ -127,7 +123,7 @@ extension SocialSecurityProfile {
             var b = TLVBuilder()
             b.appendConstructed(0x61) { t in
                 t.append(0x4F, SocialSecurity.aid(n))
-                t.append(0x50, GBK.encode(label))
+                t.append(0x50, Self.gbk(label))
             }
             return b.bytes
         }
@@ -153,7 +149,7 @@ extension SocialSecurityProfile {
         fs.add(recordEF(0xEF05, sfi: 5, ef05, read: .always, update: uk), label: "ef05", under: ssse)
         let ef06 = [
             Self.tlv(0x08, Array(holder.citizenID.utf8)),
-            Self.tlv(0x09, Self.padded(GBK.encode(holder.name), 30)),
+            Self.tlv(0x09, Self.padded(Self.gbk(holder.name), 30)),
             Self.tlv(0x4E, [UInt8](repeating: 0, count: 20)),
             Self.tlv(0x0A, [UInt8(holder.sex.asciiValue!)]),
             Self.tlv(0x0B, [holder.nation]),
@@ -176,7 +172,7 @@ extension SocialSecurityProfile {
             case 0xDF01:
                 fs.add(recordEF(0xEF05, sfi: 5, [
                     Self.tlv(0x20, Array("10".utf8)),
-                    Self.tlv(0x21, Self.padded(GBK.encode("人民路\(Int(holder.serial[0]) % 200 + 1)号"), 0x50)),
+                    Self.tlv(0x21, Self.padded(Self.gbk("人民路\(Int(holder.serial[0]) % 200 + 1)号"), 0x50)),
                     Self.tlv(0x0E, Self.bcd(region)),
                 ], read: pinOrRK, update: uk), label: "df01-ef05", under: df)
             case 0xDF04:
@@ -203,7 +199,7 @@ extension SocialSecurityProfile {
         var dirRecord = TLVBuilder()
         dirRecord.appendConstructed(0x70) { r in
             r.appendConstructed(0x61) { a in
-                a.append(0x4F, PBOC.aid)
+                a.append(0x4F, PBOC.debitAID)
                 a.append(0x50, Array("PBOC DEBIT".utf8))
                 a.append(0x87, [0x01])
             }
@@ -218,7 +214,7 @@ extension SocialSecurityProfile {
         adfFCI.append(0x9F12, Array("PBOC DEBIT".utf8))
         adfFCI.appendConstructed(0xBF0C) { $0.append(0x9F4D, [0x0B, 0x0A]) }
         let bank = fs.add(
-            .df(DedicatedFile(fid: nil, name: PBOC.aid, fciProprietary: adfFCI.bytes, blockedAnswer: .fciWithWarning)),
+            .df(DedicatedFile(fid: nil, name: PBOC.debitAID, fciProprietary: adfFCI.bytes, blockedAnswer: .fciWithWarning)),
             label: "pboc", under: pse)
         let bankData = BankData(holder: holder, sample: pbocSample)
         fs.add(recordEF(0x0101, sfi: 1, bankData.records, read: .always, update: .never, tags: false, max: 3), label: "pboc-sfi1", under: bank)
@@ -296,11 +292,6 @@ extension SocialSecurityProfile {
     ]
 }
 
-/// The PBOC debit application's fixed names.
-public enum PBOC {
-    public static let aid: [UInt8] = PBOCDebit.aid
-}
-
 /// The AFL records of the debit application (SFI 1, records 1–3; pboc.md §5 and §12).
 struct BankData {
     var pan: String
@@ -314,11 +305,7 @@ struct BankData {
         let expiry = sample ? "301231" : String(format2: (issueYear + 10) % 100) + String(Array(holder.issueDate)[4..<8])
         let effective = sample ? "200101" : String(holder.issueDate.dropFirst(2))
         self.pan = pan
-        func bcd(_ digits: String) -> [UInt8] {
-            var d = digits.map { c -> UInt8 in c.wholeNumberValue.map(UInt8.init) ?? (c == "D" ? 0xD : 0xF) }
-            if d.count % 2 == 1 { d.append(0xF) }
-            return stride(from: 0, to: d.count, by: 2).map { d[$0] << 4 | d[$0 + 1] }
-        }
+        func bcd(_ digits: String) -> [UInt8] { SocialSecurityProfile.bcd(digits) }
         func record(_ body: (inout TLVBuilder) -> Void) -> [UInt8] {
             var b = TLVBuilder()
             b.appendConstructed(0x70, body)
@@ -365,11 +352,11 @@ extension String {
 /// A virtual PSAM holding the test issuer's master keys in a DES and an SM4 environment.
 public enum VirtualPSAM {
     public static func state(terminalNumber: String = "510100000001") -> CardState {
-        var fs = FileSystem(mf: DedicatedFile(fid: .mf, name: PSAM.environmentName(.des)))
+        var fs = FileSystem(mf: DedicatedFile(fid: .mf, name: SocialSecurity.environmentName(.des)))
         var keys: [CardKey] = []
         for alg in [SocialSecurityAlgorithm.des, .sm4] {
             let env = alg == .des ? FileSystem.mf : fs.add(
-                .df(DedicatedFile(fid: FileID(rawValue: 0xDDF3), name: PSAM.environmentName(alg))), label: "env-sm4", under: FileSystem.mf)
+                .df(DedicatedFile(fid: FileID(rawValue: 0xDDF3), name: SocialSecurity.environmentName(alg))), label: "env-sm4", under: FileSystem.mf)
             let suffix = alg == .des ? "des" : "sm4"
             fs.add(
                 .ef(ElementaryFile(
@@ -397,20 +384,43 @@ public enum VirtualPSAM {
 /// The bank counter: activating the bank account of a card (the back office
 /// writes the card's activation flag, and the bank PIN where none was set).
 public enum BankCounter {
-    /// - Throws: ``CardImageError`` when the card has no PBOC application.
+    /// Whether the bank PIN is still unset, to be given at activation.
+    public static func needsPIN(_ state: CardState) -> Bool {
+        state.pins.first { $0.label == "bank" }?.digits.isEmpty == true
+    }
+
+    /// Activates the account; where the bank PIN is set at activation, sets
+    /// it with its try counter at the limit. Nothing changes when it throws.
+    /// - Throws: ``CardImageError`` when the card has no PBOC application,
+    ///   or the PIN is missing or outside the PIN object's length range.
     public static func activate(_ state: inout CardState, pin: String?) throws(CardImageError) {
         guard let counters = state.files.index(ofLabel: PBOCDebit.countersLabel),
             case .transparent(let f)? = state.files[counters].ef?.content, var c = PBOCCounters(bytes: f.data),
             let bankPIN = state.pins.firstIndex(where: { $0.label == "bank" })
-        else { throw CardImageError(field: "", "the card has no PBOC debit application") }
+        else { throw CardImageError(.noBankApplication, field: "", "the card has no PBOC debit application") }
+        var next = state
+        if next.pins[bankPIN].digits.isEmpty {
+            let object = next.pins[bankPIN]
+            guard let pin else {
+                throw CardImageError(.missingValue, field: "pins.bank", "the bank PIN is set at activation: give one")
+            }
+            let digits = pin.utf8.map { $0 &- 0x30 }
+            guard digits.allSatisfy({ $0 <= 9 }), (object.minLength...object.maxLength).contains(digits.count) else {
+                throw CardImageError(
+                    .invalidValue, field: "pins.bank", "the bank PIN must have \(object.minLength)…\(object.maxLength) digits")
+            }
+            next.pins[bankPIN].digits = digits
+            next.pins[bankPIN].counter.remaining = object.counter.limit
+        }
         c.activated = true
         let bytes = c.bytes
-        try? state.files.updateEF(counters) { (ef: inout ElementaryFile) throws(CardStatusError) in
-            ef.content = .transparent(TransparentFile(data: bytes))
+        do {
+            try next.files.updateEF(counters) { (ef: inout ElementaryFile) throws(CardStatusError) in
+                ef.content = .transparent(TransparentFile(data: bytes))
+            }
+        } catch {
+            throw CardImageError(.invalidValue, field: "pboc-counters", "cannot be written: \(error)")
         }
-        if state.pins[bankPIN].digits.isEmpty {
-            guard let pin else { throw CardImageError(field: "pins.bank", "the bank PIN is set at activation: give one") }
-            state.pins[bankPIN].digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
-        }
+        state = next
     }
 }

@@ -5,6 +5,7 @@
 // the card's own factors (region, ATR historical bytes), and the virtual
 // PSAM holds them, so terminal and card agree without sharing card keys.
 
+public import CardStandards
 public import CardCrypto
 import PSAMApplet
 

@@ -1,6 +1,7 @@
 // SSCard — CardRuntime
 
 public import CardCrypto
+public import CardStandards
 
 /// What a card key is for.
 public enum KeyUsage: String, Hashable, Sendable, CaseIterable {

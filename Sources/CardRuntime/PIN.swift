@@ -1,6 +1,7 @@
 // SSCard — CardRuntime
 
 public import CardAPDU
+import CardStandards
 
 /// A try counter (STYLE.md §3.5).
 public struct PINCounter: Hashable, Sendable {
@@ -37,19 +38,13 @@ public enum PINFormat: String, Hashable, Sendable, CaseIterable {
     /// digits, `F` padding, 8 bytes (`26 123456 FFFFFFFF`).
     case isoFormat2
 
-    /// Encodes digits.
+    /// Encodes digits (each 0…9).
     public func encode(_ digits: [UInt8]) -> [UInt8] {
         switch self {
-        case .ascii:
-            return digits.map { $0 + 0x30 }
-        case .bcd:
-            var nibbles = digits
-            if nibbles.count % 2 == 1 { nibbles.append(0xF) }
-            return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-        case .isoFormat2:
-            var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
-            while nibbles.count < 16 { nibbles.append(0xF) }
-            return stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+        case .ascii: digits.map { $0 + 0x30 }
+        case .bcd: BCD.pack(nibbles: digits, odd: .padWithF)
+        // An unset PIN (no digits) has no block: nothing a terminal sends matches it.
+        case .isoFormat2: PINBlock.format2(digits: digits) ?? []
         }
     }
 
@@ -60,18 +55,12 @@ public enum PINFormat: String, Hashable, Sendable, CaseIterable {
             guard bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
             return bytes.map { $0 - 0x30 }
         case .bcd:
-            var nibbles = bytes.flatMap { [$0 >> 4, $0 & 0xF] }
+            var nibbles = BCD.nibbles(bytes)
             if nibbles.last == 0xF { nibbles.removeLast() }
             guard nibbles.allSatisfy({ $0 <= 9 }) else { return nil }
             return nibbles
         case .isoFormat2:
-            guard bytes.count == 8, bytes.first! >> 4 == 0x2 else { return nil }
-            let nibbles = bytes.flatMap { [$0 >> 4, $0 & 0xF] }
-            let n = Int(nibbles[1])
-            guard (4...12).contains(n) else { return nil }
-            let digits = Array(nibbles[2..<2 + n])
-            guard digits.allSatisfy({ $0 <= 9 }), nibbles[(2 + n)...].allSatisfy({ $0 == 0xF }) else { return nil }
-            return digits
+            return PINBlock.digits(ofFormat2: bytes)
         }
     }
 }
@@ -133,20 +122,4 @@ public struct PINObject: Hashable, Sendable {
 
     /// The PIN as it travels in VERIFY.
     public var encoded: [UInt8] { format.encode(digits) }
-}
-
-/// Compares two byte strings in time that depends only on their lengths,
-/// not on where they differ.
-@inline(never)
-public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-    let x = Array(a)
-    let y = Array(b)
-    let n = max(x.count, y.count)
-    var diff: UInt8 = x.count == y.count ? 0 : 1
-    for i in 0..<n {
-        let p = i < x.count ? x[i] : 0
-        let q = i < y.count ? y[i] : 0
-        diff |= p ^ q
-    }
-    return diff == 0
 }

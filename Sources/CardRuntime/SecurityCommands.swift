@@ -9,6 +9,7 @@
 
 public import CardAPDU
 import CardFileSystem
+import CardStandards
 
 extension VirtualCard {
     /// The PIN object a reference names in the current DF or above it, deepest first.
@@ -22,13 +23,15 @@ extension VirtualCard {
 
     /// Counts a try against a counter, then compares.
     /// - Returns: normally when `candidate` is right.
-    /// - Throws: `6983` when blocked, `63Cx` when wrong, `6581` when the try
-    ///   could not be saved (then nothing is compared).
+    /// - Throws: `6984` when no PIN is set (nothing is counted: there is no
+    ///   PIN to guess), `6983` when blocked, `63Cx` when wrong, `6581` when
+    ///   the try could not be saved (then nothing is compared).
     package mutating func judge(
         pin index: Int, puk: Bool, candidate: ArraySlice<UInt8>
     ) throws(CardStatusError) {
         let object = state.pins[index]
         guard let counter = puk ? object.puk?.counter : object.counter else { throw .referencedDataNotFound }
+        if !puk && object.digits.isEmpty { throw .referenceDataNotUsable }
         if counter.isBlocked { throw .authenticationMethodBlocked }
         let before = counter.remaining
         try commit { (s: inout CardState) throws(CardStatusError) in
@@ -45,11 +48,14 @@ extension VirtualCard {
         throw CardStatusError(.verificationFailed(retriesRemaining: Int(before) - 1))
     }
 
-    /// The encoded length of a PIN in `format`, checked against what may be sent.
-    package static func checkPINLength(_ count: Int, _ format: PINFormat) throws(CardStatusError) {
+    /// The encoded length of a PIN in `format`, checked against what may be
+    /// sent: the object's own digit range (a BCD PIN of 4…16 digits travels
+    /// in 2…8 bytes), so that a data field no PIN of it can have answers
+    /// `6700` before any try is counted.
+    package static func checkPINLength(_ count: Int, _ format: PINFormat, digits: ClosedRange<Int> = 1...16) throws(CardStatusError) {
         switch format {
-        case .bcd: guard (1...8).contains(count) else { throw .wrongLength }
-        case .ascii: guard (1...16).contains(count) else { throw .wrongLength }
+        case .bcd: guard ((digits.lowerBound + 1) / 2...(digits.upperBound + 1) / 2).contains(count) else { throw .wrongLength }
+        case .ascii: guard digits.contains(count) else { throw .wrongLength }
         case .isoFormat2: guard count == 8 else { throw .wrongLength }
         }
     }
@@ -66,7 +72,7 @@ extension VirtualCard {
             if pin.digits.isEmpty || session.security.isPINVerified(pin.reference) { return .ok }
             throw CardStatusError(.verificationFailed(retriesRemaining: Int(pin.counter.remaining)))
         }
-        try Self.checkPINLength(c.nc, pin.format)
+        try Self.checkPINLength(c.nc, pin.format, digits: pin.minLength...pin.maxLength)
         session.security.setPINVerified(pin.reference, false)
         try judge(pin: index, puk: false, candidate: c.data)
         if pin.mustChange && pin.cardEnforcesChange { throw .conditionsNotSatisfied }
@@ -75,6 +81,8 @@ extension VirtualCard {
     }
 
     /// Decodes and checks a new PIN against the object's length rules.
+    /// A data field that no PIN of any length has answers `6700`; a PIN
+    /// outside the object's own range `6A80` (the card's rule, not its form).
     package static func newPIN(_ bytes: ArraySlice<UInt8>, for pin: PINObject) throws(CardStatusError) -> [UInt8] {
         try checkPINLength(bytes.count, pin.format)
         guard let digits = pin.format.decode(bytes), (pin.minLength...pin.maxLength).contains(digits.count) else {

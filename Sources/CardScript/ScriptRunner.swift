@@ -51,7 +51,7 @@ public enum ScriptRunner {
                                 passed: expected.matches(atr)))
                     }
                 case .command(let line, let bytes, let expected, let expectationLine):
-                    let exchange = try session.send(bytes)
+                    let exchange = try session.exchange(bytes)
                     result.exchanges += exchange.wire.count
                     if let expected {
                         result.checks.append(

@@ -1,7 +1,5 @@
 // SSCard — CardTransport
 
-public import CardAPDU
-public import CardRuntime
 
 /// A way to reach a card: in memory, or a reader through PC/SC.
 ///
@@ -16,35 +14,28 @@ public protocol CardTransport: AnyObject {
     func transmit(_ command: [UInt8]) throws(TransportError) -> [UInt8]
     /// Releases the card.
     func disconnect()
+    /// Takes exclusive access to the card until ``endTransaction()``, so that
+    /// no other program interleaves its commands with a flow's (PC/SC's
+    /// `SCardBeginTransaction`; nothing to do for a card in memory).
+    func beginTransaction() throws(TransportError)
+    /// Gives exclusive access back.
+    func endTransaction()
     /// A name for people: "virtual card (iso-test)", a reader name.
     var name: String { get }
 }
 
-/// The in-memory virtual card as a transport (jCardSim's `CardSimulator`):
-/// the same API as a reader, so terminal code cannot tell them apart.
-public final class VirtualCardTransport: CardTransport {
-    /// The card; tests may inspect and change it.
-    public var card: VirtualCard
-
-    public init(card: VirtualCard) { self.card = card }
-
-    public var name: String { "virtual card (\(card.state.profile))" }
-
-    public func connect() throws(TransportError) -> [UInt8] {
-        card.isPowered ? card.state.atr.bytes : card.powerOn()
-    }
-
-    public func reset(cold: Bool) throws(TransportError) -> [UInt8] {
-        if cold { card.powerOff() }
-        return card.powerOn()
-    }
-
-    public func transmit(_ command: [UInt8]) throws(TransportError) -> [UInt8] {
-        guard command.count >= 4 else {
-            throw TransportError(.invalidAPDU, reason: "\(command.count) byte(s) is not a command APDU")
+extension CardTransport {
+    /// Runs `body` with exclusive access to the card; a failure to take it is
+    /// handed to `wrap`, which turns it into the body's own error type.
+    public func transaction<T, E: Error>(
+        _ body: () throws(E) -> T, failure wrap: (TransportError) -> E
+    ) throws(E) -> T {
+        do {
+            try beginTransaction()
+        } catch {
+            throw wrap(error)
         }
-        return card.transmit(command)
+        defer { endTransaction() }
+        return try body()
     }
-
-    public func disconnect() { card.powerOff() }
 }

@@ -48,8 +48,26 @@ public final class TerminalSession {
         return response
     }
 
-    /// Sends a command, handling `61xx`/`6Cxx` when switched on.
-    public func send(_ command: [UInt8]) throws(TransportError) -> Exchange {
+    /// Sends a command and returns the card's final answer, handling
+    /// `61xx`/`6Cxx` when switched on.
+    /// - Throws: ``TransportError`` when the card cannot be reached or its
+    ///   answer is not a response APDU; never for a status word.
+    public func send(_ command: CommandAPDU) throws(TransportError) -> ResponseAPDU {
+        let e = try exchange(command.encoded, parsed: command)
+        do {
+            return try ResponseAPDU(bytes: e.response)
+        } catch {
+            throw TransportError(.communication, reason: "the card's answer has \(e.response.count) byte(s), fewer than SW1 SW2")
+        }
+    }
+
+    /// Sends command bytes as given (a script's, a user's), handling
+    /// `61xx`/`6Cxx` when switched on, and returns every exchange.
+    public func exchange(_ command: [UInt8]) throws(TransportError) -> Exchange {
+        try exchange(command, parsed: nil)
+    }
+
+    func exchange(_ command: [UInt8], parsed: CommandAPDU?) throws(TransportError) -> Exchange {
         var log: [(command: [UInt8], response: [UInt8])] = []
         var response = try wire(command, &log)
         // The common case: nothing to handle.
@@ -60,10 +78,10 @@ public final class TerminalSession {
         // 6Cxx: resend once with the exact Le (only meaningful for a command
         // that has an Le field or none: case 1/2).
         if autoResendOnWrongLe, response.count == 2, response[0] == 0x6C,
-            let parsed = try? CommandAPDU(bytes: command), parsed.nc == 0
+            let original = parsed ?? (try? CommandAPDU(bytes: command)), original.nc == 0
         {
             let exact = response[1] == 0 ? 256 : Int(response[1])
-            if let again = try? parsed.with(ne: exact) {
+            if let again = try? original.with(ne: exact) {
                 response = try wire(again.encoded, &log)
             }
         }
@@ -72,9 +90,9 @@ public final class TerminalSession {
             var rounds = 0
             while response.count >= 2, response[response.count - 2] == 0x61, rounds < 256 {
                 data += response.dropLast(2)
-                let le = response[response.count - 1]
-                let getResponse: [UInt8] = [command.first.map { $0 & 0x80 == 0 ? $0 & 0x03 : 0 } ?? 0, 0xC0, 0, 0, le]
-                response = try wire(getResponse, &log)
+                let le = Int(response[response.count - 1])
+                let getResponse = CommandAPDU.getResponse(ne: le == 0 ? 256 : le, cla: command.first ?? 0)
+                response = try wire(getResponse.encoded, &log)
                 rounds += 1
             }
             if !data.isEmpty { response = data + response }
@@ -87,11 +105,16 @@ public final class TerminalSession {
 /// CHANGE REFERENCE DATA / PIN CHANGE, RESET RETRY COUNTER, CHANGE PIN and
 /// key-loading commands.
 public enum APDUMask {
-    /// INS values whose data field is a secret.
-    static func isSecret(cla: UInt8, ins: UInt8) -> Bool {
+    /// Whether a command's data field is a secret: PINs and PIN blocks
+    /// (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, the social
+    /// CHANGE PIN `805E`, PIN CHANGE/UNBLOCK `8424` of either application),
+    /// keys (`D4`/`D8`), and what a PSAM enciphers or MACs (CIPHER DATA
+    /// `80FA`: during a PIN reload, the new PIN).
+    public static func isSecret(cla: UInt8, ins: UInt8) -> Bool {
         switch ins {
         case 0x20, 0x21, 0x24, 0x2C, 0x5E: return true
         case 0xD4, 0xD8: return true  // CREATE/CHANGE KEY, PUT KEY
+        case 0xFA: return cla == 0x80  // PSAM CIPHER DATA
         default: return false
         }
     }

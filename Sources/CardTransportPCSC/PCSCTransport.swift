@@ -235,14 +235,16 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
         return response
     }
 
-    /// Runs `body` inside `SCardBeginTransaction`/`SCardEndTransaction`, so
-    /// that no other program interleaves its APDUs with a multi-APDU flow.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    /// `SCardBeginTransaction`: no other program's commands until ``endTransaction()``.
+    public func beginTransaction() throws(TransportError) {
         try ensureConnected()
         let rv = backend.beginTransaction(handle!)
         guard rv == PCSC.success else { throw fail(rv, "SCardBeginTransaction") }
-        defer { if let h = handle { _ = backend.endTransaction(h, disposition: PCSC.leaveCard) } }
-        return try body()
+    }
+
+    /// `SCardEndTransaction(SCARD_LEAVE_CARD)`.
+    public func endTransaction() {
+        if let h = handle { _ = backend.endTransaction(h, disposition: PCSC.leaveCard) }
     }
 
     /// `SCardDisconnect(SCARD_LEAVE_CARD)`.

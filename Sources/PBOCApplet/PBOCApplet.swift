@@ -16,10 +16,10 @@ public import CardCrypto
 import CardFileSystem
 public import CardRuntime
 public import CardTLV
+import CardStandards
 
 /// Names and tags of the PBOC application.
 public enum PBOCDebit {
-    public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01]
     /// The label of the internal data EF (GET/PUT DATA objects as TLV).
     public static let dataLabel = "pboc-data"
     /// The label of the internal counters EF (fixed layout, see ``PBOCCounters``).
@@ -484,7 +484,7 @@ public struct PBOCApplet: Applet {
                     let sk = try PBOCCrypto.sessionKey(udk: encKey, atc: atc, algorithm: alg)
                     return try PBOCCrypto.decipherPIN(body, arqc: arqc, sessionKey: sk, algorithm: alg)
                 }
-                guard let block, let d = PINFormat.isoFormat2.decode(block[...]) else { throw .incorrectData }
+                guard let block, let d = PINBlock.digits(ofFormat2: block) else { throw .incorrectData }
                 digits = d
             } else {
                 guard body.isEmpty else { throw .wrongLength }

@@ -16,30 +16,7 @@ public import CardAPDU
 public import CardCrypto
 import CardFileSystem
 public import CardRuntime
-
-public enum PSAM {
-    /// The PSAM application's AID.
-    public static let aid: [UInt8] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90]
-    /// Environment names: `sx1.sh.社会保障` (DES), `sx2…` (SSF33), `sx3…` (SM4).
-    public static func environmentName(_ algorithm: SocialSecurityAlgorithm) -> [UInt8] {
-        let digit: UInt8 =
-            switch algorithm {
-            case .des: 0x31
-            case .ssf33: 0x32
-            case .sm4: 0x33
-            }
-        return [0x73, 0x78, digit, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF]
-    }
-
-    /// Key identifiers (标识) of the HSM/PSAM key table (SC-RW appendix B).
-    public enum KeyID {
-        public static let irk: UInt8 = 0x08
-        public static let stk: UInt8 = 0x09
-        public static let rkSSSE: UInt8 = 0x0A
-        public static let puk: UInt8 = 0x10
-        public static let ukSSSE: UInt8 = 0x12
-    }
-}
+import CardStandards
 
 /// The PSAM applet, registered on each environment's ADF.
 public struct PSAMApplet: Applet {

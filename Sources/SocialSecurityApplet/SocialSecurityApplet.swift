@@ -14,25 +14,7 @@ public import CardAPDU
 public import CardCrypto
 import CardFileSystem
 public import CardRuntime
-
-/// Fixed names and numbers of the social-security application.
-public enum SocialSecurity {
-    /// `sx1.sh.社会保障`: ASCII `sx1.sh.` and GBK `社会保障`.
-    public static let ssseName: [UInt8] = [0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF]
-    /// The RID of the SSSE applications, `D1 56 00 00 05`.
-    public static let rid: [UInt8] = [0xD1, 0x56, 0x00, 0x00, 0x05]
-    /// DF01–DF04 and DF07: `D15600000500` … `D15600000504`.
-    public static func aid(_ n: UInt8) -> [UInt8] { rid + [n] }
-
-    /// External-authentication key numbers (EXTERNAL AUTHENTICATE P2) [INFERRED mapping, ssc.md §3.1].
-    public static let updateKey: UInt8 = 0x04  // UKSSSE
-    public static let reloadKey: UInt8 = 0x06  // PUK: PIN reload and unblock
-    public static let readKey: UInt8 = 0x0A  // RKSSSE
-    /// The social PIN's reference (VERIFY P2).
-    public static let socialPIN: UInt8 = 0x00
-    /// The query PIN's reference, where a profile has one.
-    public static let queryPIN: UInt8 = 0x01
-}
+public import CardStandards
 
 /// The SSSE applet.
 public struct SocialSecurityApplet: Applet {
@@ -142,7 +124,7 @@ public struct SocialSecurityApplet: Applet {
             guard old.isEmpty else { throw .incorrectData }
         } else {
             guard !old.isEmpty else { throw .securityStatusNotSatisfied }
-            try VirtualCard.checkPINLength(old.count, pin.format)
+            try VirtualCard.checkPINLength(old.count, pin.format, digits: pin.minLength...pin.maxLength)
             try card.judge(pin: index, puk: false, candidate: old)
         }
         try card.commit { (s: inout CardState) throws(CardStatusError) in

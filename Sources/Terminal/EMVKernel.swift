@@ -8,7 +8,8 @@
 
 public import BackOffice
 public import CardAPDU
-import CardCrypto
+import CardCommands
+public import CardStandards
 public import CardTLV
 public import CardTransport
 
@@ -38,17 +39,78 @@ public struct BankCardData: Sendable {
     public var expiry: String { Hex.encode(objects[0x5F24] ?? []) }
 }
 
+/// The terminal verification results (`95`, EMV Book 3 annex C5), as flags.
+public struct TerminalVerificationResults: OptionSet, Hashable, Sendable {
+    /// Byte 1 in bits 39–32, …, byte 5 in bits 7–0.
+    public var rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue & 0xFF_FFFF_FFFF }
+
+    static func bit(byte: Int, _ mask: UInt8) -> Self { Self(rawValue: UInt64(mask) << UInt64(8 * (5 - byte))) }
+
+    public static let offlineDataAuthenticationNotPerformed = bit(byte: 1, 0x80)
+    public static let expiredApplication = bit(byte: 2, 0x40)
+    public static let applicationNotYetEffective = bit(byte: 2, 0x20)
+    public static let requestedServiceNotAllowed = bit(byte: 2, 0x10)
+    public static let cardholderVerificationNotSuccessful = bit(byte: 3, 0x80)
+    public static let pinTryLimitExceeded = bit(byte: 3, 0x20)
+    public static let pinRequiredButNotEntered = bit(byte: 3, 0x08)
+
+    /// The reasons to decline offline (byte 2's application checks).
+    public static let denial: Self = [.expiredApplication, .applicationNotYetEffective, .requestedServiceNotAllowed]
+
+    /// The 5 bytes of tag `95`.
+    public var bytes: [UInt8] { (0..<5).map { UInt8(truncatingIfNeeded: rawValue >> UInt64(8 * (4 - $0))) } }
+}
+
 /// The outcome of a purchase.
 public struct PurchaseResult: Sendable {
     public var approved: Bool
-    /// `TC`, `AAC` or `ARQC`.
-    public var cryptogramType: String
+    /// The last cryptogram's type; `nil` when the purchase stopped before GENERATE AC (a PIN refused).
+    public var cryptogramType: CryptogramType?
     public var cryptogram: [UInt8]
     public var atc: UInt16
     public var arc: String?
     public var reason: String
-    public var tvr: [UInt8]
+    public var tvr: TerminalVerificationResults
+    /// The PAN the card carries.
+    public var pan: String
     public var steps: [String]
+}
+
+/// One GENERATE AC answer, format 1 (`80`) or 2 (`77`).
+public struct GenerateACResponse: Hashable, Sendable {
+    public var type: CryptogramType
+    public var atc: UInt16
+    public var cryptogram: [UInt8]
+    public var issuerApplicationData: [UInt8]
+}
+
+/// One record of the card's transaction log (the `9F4F` format, 45 bytes).
+public struct BankLogEntry: Hashable, Sendable {
+    /// YYMMDD and HHMMSS.
+    public var date: String
+    public var time: String
+    /// In fen.
+    public var amount: Int
+    public var merchant: String
+    public var atc: Int
+
+    public init?(record r: [UInt8]) {
+        guard r.count >= 45 else { return nil }
+        date = Hex.encode(r[0..<3])
+        time = Hex.encode(r[3..<6])
+        amount = BCD.value(r[6..<12]) ?? 0
+        merchant = String(decoding: r[22..<42].prefix { $0 != 0 }, as: UTF8.self)
+        atc = Int(r[43]) << 8 | Int(r[44])
+    }
+}
+
+/// What `sscard bank read` shows: the card's data, its counters and its log.
+public struct BankAccountInfo: Sendable {
+    public var card: BankCardData
+    public var atc: Int?
+    public var pinTriesLeft: Int?
+    public var log: [BankLogEntry]
 }
 
 /// Terminal parameters.
@@ -66,7 +128,6 @@ public struct TerminalParameters: Sendable {
 public final class EMVKernel {
     public let card: TerminalSession
     public var parameters = TerminalParameters()
-    /// Every command's step and status word, newest last.
     /// Every command's header (CLA INS P1 P2) and status word, newest last.
     public private(set) var exchanges: [(header: UInt32, status: StatusWord)] = []
     /// ``exchanges`` as text.
@@ -78,36 +139,31 @@ public final class EMVKernel {
         }
     }
 
-    /// The AIDs tried when there is no PSE.
-    public static let knownAIDs: [[UInt8]] = [
-        [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01], [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x02],
-        [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x03],
-    ]
-
     public init(card: TerminalSession) {
         card.autoGetResponse = true
         card.autoResendOnWrongLe = true
         self.card = card
     }
 
-    /// Sends a command; `step` names it in errors (built only when needed).
-    public func send(_ apdu: [UInt8], _ step: @autoclosure () -> String) throws(TerminalError) -> ResponseAPDU {
-        do {
-            let e = try card.send(apdu)
-            guard let r = try? ResponseAPDU(bytes: e.response) else { throw TerminalError(kind: .malformed, step: step()) }
-            let header = apdu.count >= 4 ? UInt32(apdu[0]) << 24 | UInt32(apdu[1]) << 16 | UInt32(apdu[2]) << 8 | UInt32(apdu[3]) : 0
-            exchanges.append((header, r.status))
-            return r
-        } catch let e as TerminalError {
-            throw e
-        } catch {
-            throw TerminalError(kind: .transport(error as! TransportError), step: step())
+    /// Sends a command and logs its header and status word; `step` names it
+    /// in errors (built only when needed).
+    public func send(
+        _ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU
+    ) throws(TerminalError) -> ResponseAPDU {
+        var header: UInt32 = 0
+        let r = try card.send(step()) { () throws(APDUFormatError) in
+            let c = try build()
+            header = UInt32(c.cla) << 24 | UInt32(c.ins) << 16 | UInt32(c.p1) << 8 | UInt32(c.p2)
+            return c
         }
+        exchanges.append((header, r.status))
+        return r
     }
 
-    func ok(_ apdu: [UInt8], _ step: @autoclosure () -> String) throws(TerminalError) -> [UInt8] {
-        let r = try send(apdu, step())
-        guard r.status == .success else { throw TerminalError(kind: .card(r.status), step: step()) }
+    /// Sends a command and requires `9000`; the data.
+    func ok(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+        let r = try send(step(), build)
+        guard r.status == .success else { throw TerminalError(.cardStatus, step: step(), status: r.status) }
         return r.data
     }
 
@@ -139,28 +195,25 @@ public final class EMVKernel {
 
     /// Application selection: the PSE's directory, else the known AIDs.
     public func selectApplication() throws(TerminalError) -> (aid: [UInt8], fci: [BERTag: [UInt8]]) {
-        do {
-            _ = try card.connect()
-        } catch {
-            throw TerminalError(kind: .transport(error), step: "power on")
-        }
+        _ = try card.powerOn()
         var candidates: [[UInt8]] = []
-        let pse = Array("1PAY.SYS.DDF01".utf8)
-        let r = try send([0x00, 0xA4, 0x04, 0x00, UInt8(pse.count)] + pse + [0x00], "SELECT PSE")
+        let r = try send("SELECT PSE") { () throws(APDUFormatError) in try .select(name: PBOC.pseName) }
         if r.status == .success, let sfi = Self.value(0x88, in: try? BERTLV.parse(r.data))?.first {
-            for record in 1...10 {
-                let d = try send([0x00, 0xB2, UInt8(record), sfi << 3 | 4, 0x00], "READ RECORD directory \(record)")
+            for record in UInt8(1)...10 {
+                let d = try send("READ RECORD directory \(record)") { .readRecord(record, sfi: sfi) }
                 guard d.status == .success else { break }
                 if let aid = Self.value(0x4F, in: try? BERTLV.parse(d.data)) { candidates.append(aid) }
             }
         }
-        if candidates.isEmpty { candidates = Self.knownAIDs }
+        if candidates.isEmpty { candidates = PBOC.knownAIDs }
         for aid in candidates {
-            let s = try send([0x00, 0xA4, 0x04, 0x00, UInt8(aid.count)] + aid + [0x00], "SELECT \(Hex.encode(aid))")
+            let s = try send("SELECT \(Hex.encode(aid))") { () throws(APDUFormatError) in try .select(name: aid) }
             if s.status == .success { return (aid, Self.objects(s.data)) }
-            if s.status == .selectedFileDeactivated { throw TerminalError(kind: .card(s.status), step: "SELECT \(Hex.encode(aid)) (application blocked)") }
+            if s.status == .selectedFileDeactivated {
+                throw TerminalError(.applicationNotFound, step: "SELECT \(Hex.encode(aid))", status: s.status, detail: "the application is blocked")
+            }
         }
-        throw TerminalError(kind: .card(.fileNotFound), step: "application selection")
+        throw TerminalError(.applicationNotFound, step: "application selection")
     }
 
     /// Terminal values for a DOL: a handful, searched in order.
@@ -191,38 +244,29 @@ public final class EMVKernel {
         return out
     }
 
-    /// The ISO 9564 format-2 block of an offline plaintext PIN: `2N`, the
-    /// digits, `F` padding, 8 bytes.
-    public static func plaintextPINBlock(_ pin: String) -> [UInt8] {
-        let digits = pin.compactMap(\.wholeNumberValue).map(UInt8.init)
-        var nibbles: [UInt8] = [0x2, UInt8(digits.count)] + digits
-        while nibbles.count < 16 { nibbles.append(0xF) }
-        return stride(from: 0, to: 16, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-    }
-
     /// VERIFY of the offline plaintext PIN (P2 80, the format-2 block);
     /// the card's status word.
     public func verifyOfflinePIN(_ pin: String) throws(TerminalError) -> StatusWord {
-        try send([0x00, 0x20, 0x00, 0x80, 0x08] + Self.plaintextPINBlock(pin) + [0x00], "VERIFY").status
+        guard let block = PINBlock.format2(pin) else {
+            throw TerminalError(.invalidCommand, step: "VERIFY", detail: "a PIN block carries 4 to 12 digits")
+        }
+        return try send("VERIFY") { () throws(APDUFormatError) in try .verify(reference: PBOC.plaintextPIN, pin: block) }.status
     }
 
-    /// Amount, numeric (n12): 12 BCD digits.
-    public static func bcdAmount(_ fen: Int) -> [UInt8] {
-        var digits = [UInt8](repeating: 0, count: 12)
-        var v = max(0, fen)
-        for i in (0..<12).reversed() {
-            digits[i] = UInt8(v % 10)
-            v /= 10
-        }
-        return stride(from: 0, to: 12, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-    }
+    /// An amount (fen) as EMV's n12: 12 BCD digits.
+    public static func bcdAmount(_ fen: Int) -> [UInt8] { BCD.numeric(fen, digits: 12) }
 
     /// GPO (PDOL filled) and the AFL records.
     public func readApplication(amount: Int = 0) throws(TerminalError) -> BankCardData {
         let (aid, fci) = try selectApplication()
         let pdolValues: DOLValues = [(0x9F7A, [0x00]), (0x9F02, Self.bcdAmount(amount)), (0x5F2A, parameters.currency)]
         let pdol = Self.fill(fci[0x9F38] ?? [], pdolValues)
-        let gpo = try ok([0x80, 0xA8, 0x00, 0x00, UInt8(pdol.count + 2), 0x83, UInt8(pdol.count)] + pdol + [0x00], "GET PROCESSING OPTIONS")
+        let r = try send("GET PROCESSING OPTIONS") { () throws(APDUFormatError) in try .getProcessingOptions(pdolData: pdol) }
+        if r.status == .conditionsNotSatisfied {
+            throw TerminalError(.applicationUnavailable, step: "GET PROCESSING OPTIONS", status: r.status)
+        }
+        guard r.status == .success else { throw TerminalError(.cardStatus, step: "GET PROCESSING OPTIONS", status: r.status) }
+        let gpo = r.data
         var aip: [UInt8] = []
         var afl: [UInt8] = []
         if gpo.first == 0x80, gpo.count >= 4 {
@@ -234,14 +278,14 @@ public final class EMVKernel {
             aip = o[0x82] ?? []
             afl = o[0x94] ?? []
         }
-        guard aip.count == 2, afl.count % 4 == 0 else { throw TerminalError(kind: .malformed, step: "GET PROCESSING OPTIONS") }
+        guard aip.count == 2, afl.count % 4 == 0 else { throw TerminalError(.malformedResponse, step: "GET PROCESSING OPTIONS") }
         var objects = fci
         objects.reserveCapacity(64)
         var i = 0
         while i + 4 <= afl.count {
             let sfi = afl[i] >> 3
             for record in afl[i + 1]...max(afl[i + 1], afl[i + 2]) {
-                let data = try ok([0x00, 0xB2, record, sfi << 3 | 4, 0x00], "READ RECORD SFI \(sfi) \(record)")
+                let data = try ok("READ RECORD SFI \(sfi) \(record)") { .readRecord(record, sfi: sfi) }
                 Self.collect(data, into: &objects)
             }
             i += 4
@@ -250,23 +294,60 @@ public final class EMVKernel {
             aid: aid, label: String(decoding: fci[0x50] ?? [], as: UTF8.self), objects: objects, aip: aip, afl: afl)
     }
 
+    /// Reads the application without GET PROCESSING OPTIONS (so the ATC
+    /// does not move): SFI 1's records, the ATC and PIN tries (GET DATA),
+    /// and the transaction log.
+    public func readAccount() throws(TerminalError) -> BankAccountInfo {
+        let (aid, fci) = try selectApplication()
+        var objects = fci
+        for record in UInt8(1)...10 {
+            let r = try send("READ RECORD SFI 1 \(record)") { .readRecord(record, sfi: 1) }
+            guard r.status == .success else { break }
+            Self.collect(r.data, into: &objects)
+        }
+        var extra: [BERTag: [UInt8]] = [:]
+        for tag: UInt16 in [0x9F36, 0x9F13, 0x9F17, 0x9F4F] {
+            let r = try send("GET DATA \(Hex.encode([UInt8(tag >> 8), UInt8(tag & 0xFF)]))") { .getData(tag: tag) }
+            if r.status == .success { Self.collect(r.data, into: &extra) }
+        }
+        var log: [BankLogEntry] = []
+        if let entry = objects[0x9F4D], entry.count == 2, entry[1] > 0 {
+            for record in UInt8(1)...entry[1] {
+                let r = try send("READ RECORD log \(record)") { .readRecord(record, sfi: entry[0]) }
+                guard r.status == .success else { break }
+                if let e = BankLogEntry(record: r.data) { log.append(e) }
+            }
+        }
+        let data = BankCardData(aid: aid, label: String(decoding: fci[0x50] ?? [], as: UTF8.self), objects: objects, aip: [], afl: [])
+        return BankAccountInfo(
+            card: data, atc: extra[0x9F36].map { $0.reduce(0) { $0 << 8 | Int($1) } },
+            pinTriesLeft: extra[0x9F17]?.first.map(Int.init), log: log)
+    }
+
     /// A purchase: offline PIN when the CVM list asks for it, risk checks,
     /// ARQC, the issuer host, ARPC, TC or AAC.
     public func purchase(amount: Int, pin: String?, host: IssuerHost) throws(TerminalError) -> PurchaseResult {
         exchanges.removeAll(keepingCapacity: true)
         let data = try readApplication(amount: amount)
         var steps: [String] = ["selected \(Hex.encode(data.aid)) \(data.label)"]
-        var tvr: [UInt8] = [0x80, 0, 0, 0, 0]  // b8 of byte 1: offline data authentication not performed
+        var tvr: TerminalVerificationResults = [.offlineDataAuthenticationNotPerformed]
+        func stopped(_ reason: String, _ step: String) -> PurchaseResult {
+            PurchaseResult(
+                approved: false, cryptogramType: nil, cryptogram: [], atc: 0, arc: nil, reason: reason, tvr: tvr,
+                pan: data.pan, steps: steps + [step])
+        }
         // Risk checks for a domestic, CNY-only debit card.
         let domestic = data.objects[0x5F28] == parameters.country
         if let auc = data.objects[0x9F07], auc.count == 2 {
             let allowed = domestic ? auc[0] & 0x28 != 0 : auc[0] & 0x14 != 0
-            if !allowed { tvr[1] |= 0x10 }  // requested service not allowed
+            if !allowed { tvr.insert(.requestedServiceNotAllowed) }
         }
-        if data.objects[0x9F42] != nil && data.objects[0x9F42] != parameters.currency { tvr[1] |= 0x10 }
+        if data.objects[0x9F42] != nil && data.objects[0x9F42] != parameters.currency { tvr.insert(.requestedServiceNotAllowed) }
         // YYMMDD in BCD: byte order is date order.
-        if let expiry = data.objects[0x5F24], expiry.lexicographicallyPrecedes(parameters.date) { tvr[1] |= 0x40 }
-        if let effective = data.objects[0x5F25], parameters.date.lexicographicallyPrecedes(effective) { tvr[1] |= 0x20 }
+        if let expiry = data.objects[0x5F24], expiry.lexicographicallyPrecedes(parameters.date) { tvr.insert(.expiredApplication) }
+        if let effective = data.objects[0x5F25], parameters.date.lexicographicallyPrecedes(effective) {
+            tvr.insert(.applicationNotYetEffective)
+        }
         // CVM: offline plaintext PIN (41 or 01) when listed and a PIN is given.
         let cvm = data.objects[0x8E] ?? []
         var rules: [UInt8] = []
@@ -279,86 +360,79 @@ public final class EMVKernel {
             let status = try verifyOfflinePIN(pin)
             if status == .success {
                 steps.append("offline PIN verified")
-            } else if let left = status.retriesRemaining {
-                tvr[2] |= 0x80  // cardholder verification not successful
-                return PurchaseResult(
-                    approved: false, cryptogramType: "none", cryptogram: [], atc: 0, arc: nil,
-                    reason: "wrong PIN, \(left) \(left == 1 ? "try" : "tries") left", tvr: tvr, steps: steps + ["wrong PIN"])
+            } else if let left = status.retriesRemaining, left > 0 {
+                tvr.insert(.cardholderVerificationNotSuccessful)
+                return stopped("wrong PIN, \(left) \(left == 1 ? "try" : "tries") left", "wrong PIN")
             } else {
-                tvr[2] |= 0x20  // PIN try limit exceeded
-                return PurchaseResult(
-                    approved: false, cryptogramType: "none", cryptogram: [], atc: 0, arc: nil,
-                    reason: "the bank PIN is blocked", tvr: tvr, steps: steps + ["PIN blocked"])
+                tvr.insert(.pinTryLimitExceeded)
+                return stopped("the bank PIN is blocked", "PIN blocked")
             }
         } else if rules.contains(0x01) {
-            tvr[2] |= 0x08  // PIN entry required but not entered
+            tvr.insert(.pinRequiredButNotEntered)
         }
         var g = SystemRandomNumberGenerator()
         let un = (0..<4).map { _ in UInt8.random(in: 0...255, using: &g) }
         let values: DOLValues = [
-            (0x9F02, Self.bcdAmount(amount)), (0x9F03, Self.bcdAmount(0)), (0x9F1A, parameters.country), (0x95, tvr),
+            (0x9F02, Self.bcdAmount(amount)), (0x9F03, Self.bcdAmount(0)), (0x9F1A, parameters.country), (0x95, tvr.bytes),
             (0x5F2A, parameters.currency), (0x9A, parameters.date), (0x9C, [parameters.transactionType]), (0x9F37, un),
             (0x9F21, parameters.time), (0x9F4E, Array(parameters.merchant.utf8.prefix(20))),
         ]
         let cdol1 = Self.fill(data.objects[0x8C] ?? [], values)
         // Ask for a TC when nothing is wrong, an AAC when the TVR says decline.
-        let denial = tvr[1] & 0x70 != 0
-        let first = try ok([0x80, 0xAE, denial ? 0x00 : 0x40, 0x00, UInt8(cdol1.count)] + cdol1 + [0x00], "GENERATE AC (1st)")
-        let (cid, atc, ac, iad) = try Self.parseGAC(first)
-        steps.append("1st GENERATE AC: \(Self.name(cid)) \(Hex.encode(ac))")
-        guard cid & 0xC0 == 0x80 else {
+        let requested: CryptogramType = tvr.isDisjoint(with: .denial) ? .tc : .aac
+        let first = try Self.parseGAC(
+            ok("GENERATE AC (1st)") { () throws(APDUFormatError) in try .generateAC(requested, cdolData: cdol1) })
+        steps.append("1st GENERATE AC: \(first.type) \(Hex.encode(first.cryptogram))")
+        guard first.type == .arqc else {
             return PurchaseResult(
-                approved: cid & 0xC0 == 0x40, cryptogramType: Self.name(cid), cryptogram: ac, atc: atc, arc: nil,
-                reason: cid & 0xC0 == 0x40 ? "approved offline" : "declined offline", tvr: tvr, steps: steps)
+                approved: first.type == .tc, cryptogramType: first.type, cryptogram: first.cryptogram, atc: first.atc, arc: nil,
+                reason: first.type == .tc ? "approved offline" : "declined offline", tvr: tvr, pan: data.pan, steps: steps)
         }
         let response: AuthorizationResponse
         do {
             response = try host.authorize(
                 AuthorizationRequest(
-                    pan: data.pan, psn: data.psn, atc: atc, transactionData: Array(cdol1.prefix(29)), aip: data.aip, iad: iad,
-                    arqc: ac, amount: amount))
+                    pan: data.pan, psn: data.psn, atc: first.atc, transactionData: Array(cdol1.prefix(29)), aip: data.aip,
+                    iad: first.issuerApplicationData, arqc: first.cryptogram, amount: amount))
         } catch {
-            throw TerminalError(kind: .malformed, step: "issuer host")
+            throw TerminalError(.issuerHost, step: "issuer host", detail: "\(error)")
         }
         steps.append("issuer: ARC \(String(decoding: response.arc, as: UTF8.self)) (\(response.reason))")
-        let ea = try send([0x00, 0x82, 0x00, 0x00, 0x0A] + response.arpc + response.arc, "EXTERNAL AUTHENTICATE")
+        let ea = try send("EXTERNAL AUTHENTICATE") { () throws(APDUFormatError) in
+            try .issuerAuthenticate(arpc: response.arpc, arc: response.arc)
+        }
         steps.append("issuer authentication: \(ea.status == .success ? "ok" : "failed \(ea.status)")")
         let cdol2 = Self.fill(data.objects[0x8D] ?? [], values + [(0x8A, response.arc)])
-        let second = try ok(
-            [0x80, 0xAE, response.approved ? 0x40 : 0x00, 0x00, UInt8(cdol2.count)] + cdol2 + [0x00], "GENERATE AC (2nd)")
-        let (cid2, atc2, ac2, _) = try Self.parseGAC(second)
-        steps.append("2nd GENERATE AC: \(Self.name(cid2)) \(Hex.encode(ac2))")
+        let second = try Self.parseGAC(
+            ok("GENERATE AC (2nd)") { () throws(APDUFormatError) in try .generateAC(response.approved ? .tc : .aac, cdolData: cdol2) })
+        steps.append("2nd GENERATE AC: \(second.type) \(Hex.encode(second.cryptogram))")
         // Issuer scripts after the second GENERATE AC (template 72).
         for (n, command) in response.scripts.enumerated() {
-            let r = try send(command, "issuer script \(n + 1)")
-            steps.append("issuer script \(n + 1) (\(Hex.encode(command.prefix(2)))): \(r.status)")
+            let r = try send("issuer script \(n + 1)") { command }
+            steps.append("issuer script \(n + 1) (\(Hex.encode([command.cla, command.ins]))): \(r.status)")
         }
-        let approved = cid2 & 0xC0 == 0x40
+        let approved = second.type == .tc
         return PurchaseResult(
-            approved: approved, cryptogramType: Self.name(cid2), cryptogram: ac2, atc: atc2,
+            approved: approved, cryptogramType: second.type, cryptogram: second.cryptogram, atc: second.atc,
             arc: String(decoding: response.arc, as: UTF8.self),
-            reason: approved ? "approved" : response.approved ? "declined by the card" : response.reason, tvr: tvr, steps: steps)
-    }
-
-    static func name(_ cid: UInt8) -> String {
-        switch cid & 0xC0 {
-        case 0x40: "TC"
-        case 0x80: "ARQC"
-        default: "AAC"
-        }
+            reason: approved ? "approved" : response.approved ? "declined by the card" : response.reason, tvr: tvr,
+            pan: data.pan, steps: steps)
     }
 
     /// Format 1 (`80`) or format 2 (`77`).
-    static func parseGAC(_ d: [UInt8]) throws(TerminalError) -> (UInt8, UInt16, [UInt8], [UInt8]) {
-        if d.first == 0x80, d.count >= 13 {
-            let v = Array(d.dropFirst(2))
-            return (v[0], UInt16(v[1]) << 8 | UInt16(v[2]), Array(v[3..<11]), Array(v[11...]))
+    static func parseGAC(_ d: [UInt8]) throws(TerminalError) -> GenerateACResponse {
+        if d.first == 0x80, d.count >= 13, let type = CryptogramType(cid: d[2]) {
+            return GenerateACResponse(
+                type: type, atc: UInt16(d[3]) << 8 | UInt16(d[4]), cryptogram: Array(d[5..<13]),
+                issuerApplicationData: Array(d[13...]))
         }
         let o = try? BERTLV.parse(d)
-        guard let cid = value(0x9F27, in: o)?.first, let atc = value(0x9F36, in: o), atc.count == 2, let ac = value(0x9F26, in: o)
+        guard let cid = value(0x9F27, in: o)?.first, let type = CryptogramType(cid: cid), let atc = value(0x9F36, in: o),
+            atc.count == 2, let ac = value(0x9F26, in: o)
         else {
-            throw TerminalError(kind: .malformed, step: "GENERATE AC")
+            throw TerminalError(.malformedResponse, step: "GENERATE AC")
         }
-        return (cid, UInt16(atc[0]) << 8 | UInt16(atc[1]), ac, value(0x9F10, in: o) ?? [])
+        return GenerateACResponse(
+            type: type, atc: UInt16(atc[0]) << 8 | UInt16(atc[1]), cryptogram: ac, issuerApplicationData: value(0x9F10, in: o) ?? [])
     }
 }

@@ -7,50 +7,11 @@
 // services (verify, change, reload under MAC) and the blocks.
 
 public import CardAPDU
-public import CardCrypto
+import CardCommands
+import CardCrypto
+public import CardStandards
 import CardTLV
 public import CardTransport
-import Foundation
-
-/// Why a terminal flow stopped.
-public struct TerminalError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable {
-        /// The reader or connection failed.
-        case transport(TransportError)
-        /// The card answered an unexpected status word.
-        case card(StatusWord)
-        /// The PSAM answered an unexpected status word.
-        case psam(StatusWord)
-        /// The card's answer made no sense.
-        case malformed
-        /// The card failed INTERNAL AUTHENTICATE: not genuine.
-        case notGenuine
-    }
-    public var kind: Kind
-    /// The step: "SELECT SSSE", "READ RECORD EF05 07", …
-    public var step: String
-
-    public init(kind: Kind, step: String) {
-        self.kind = kind
-        self.step = step
-    }
-
-    public var description: String {
-        switch kind {
-        case .transport(let e): "\(step): \(e)"
-        case .card(let sw): "\(step): the card answered \(sw) (\(sw.meaning))"
-        case .psam(let sw): "\(step): the PSAM answered \(sw) (\(sw.meaning))"
-        case .malformed: "\(step): the card's answer is malformed"
-        case .notGenuine: "\(step): the card is not genuine (INTERNAL AUTHENTICATE failed)"
-        }
-    }
-
-    /// The card's status word, when it is what stopped the flow.
-    public var cardStatus: StatusWord? {
-        if case .card(let sw) = kind { return sw }
-        return nil
-    }
-}
 
 /// What a social-security card says about itself and its holder.
 public struct SocialCardInfo: Hashable, Sendable {
@@ -101,10 +62,6 @@ public final class SocialTerminal {
     public private(set) var cardID: [UInt8] = []
     var psamEnvironment: SocialSecurityAlgorithm? = nil
 
-    public static let ssseName: [UInt8] = [0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF]
-    static let psamAID: [UInt8] = [0xD1, 0x56, 0x00, 0x00, 0x05, 0x90]
-    static let gbk = String.Encoding(rawValue: 0x80000632)
-
     /// - Parameters: sessions that handle `61xx`/`6Cxx` (they are switched on here).
     public init(card: TerminalSession, psam: TerminalSession) {
         card.autoGetResponse = true
@@ -117,31 +74,16 @@ public final class SocialTerminal {
 
     // MARK: Exchanges
 
-    func exchange(_ session: TerminalSession, _ apdu: [UInt8], _ step: String, psam isPSAM: Bool = false) throws(TerminalError) -> ResponseAPDU {
-        do {
-            let e = try session.send(apdu)
-            guard let r = try? ResponseAPDU(bytes: e.response) else { throw TerminalError(kind: .malformed, step: step) }
-            return r
-        } catch let e as TerminalError {
-            throw e
-        } catch {
-            throw TerminalError(kind: .transport(error as! TransportError), step: step)
-        }
+    /// Sends to the card and requires `9000`; the data.
+    @discardableResult
+    func cardOK(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+        try card.expect(step(), build).data
     }
 
-    /// Sends to the card and requires `9000`.
+    /// Sends to the PSAM and requires `9000`; the data.
     @discardableResult
-    func cardOK(_ apdu: [UInt8], _ step: String) throws(TerminalError) -> [UInt8] {
-        let r = try exchange(card, apdu, step)
-        guard r.status == .success else { throw TerminalError(kind: .card(r.status), step: step) }
-        return r.data
-    }
-
-    @discardableResult
-    func psamOK(_ apdu: [UInt8], _ step: String) throws(TerminalError) -> [UInt8] {
-        let r = try exchange(psam, apdu, step, psam: true)
-        guard r.status == .success else { throw TerminalError(kind: .psam(r.status), step: step) }
-        return r.data
+    func psamOK(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+        try psam.expect(step(), build, device: .psam).data
     }
 
     // MARK: Steps
@@ -149,13 +91,9 @@ public final class SocialTerminal {
     /// Powers the card and selects the SSSE; the algorithm comes from the
     /// FCI's `9F0C { 86 xx }` (absent: DES).
     public func start() throws(TerminalError) {
-        do {
-            atr = try card.connect()
-            _ = try psam.connect()
-        } catch {
-            throw TerminalError(kind: .transport(error), step: "power on")
-        }
-        let fci = try cardOK([0x00, 0xA4, 0x04, 0x00, 0x0F] + Self.ssseName + [0x00], "SELECT SSSE")
+        atr = try card.powerOn()
+        _ = try psam.powerOn()
+        let fci = try cardOK("SELECT SSSE") { () throws(APDUFormatError) in try .select(name: SocialSecurity.ssseName) }
         algorithm = .des
         if let nodes = try? BERTLV.parse(fci), let dd = nodes.first(0x9F0C),
             let inner = try? BERTLV.parse(dd.value), let alg = inner.first(0x86)?.value.first,
@@ -165,21 +103,28 @@ public final class SocialTerminal {
         }
     }
 
+    /// Selects the SSSE again (no FCI wanted), after a file of it was selected.
+    func reselectSSSE() throws(TerminalError) {
+        try cardOK("SELECT SSSE") { () throws(APDUFormatError) in try .select(name: SocialSecurity.ssseName, ne: nil) }
+    }
+
     /// The ATR's historical bytes.
     public var historicalBytes: [UInt8] { ATR(bytes: atr)?.historicalBytes ?? [] }
 
-    /// Reads the records of an EF by identifier (Le 00, the exact length on 6Cxx).
+    /// Reads the tagged records of an EF by identifier (Le 00, the exact length on 6Cxx).
     func readRecords(ef: UInt16, tags: [UInt8], optional: Set<UInt8> = []) throws(TerminalError) -> [UInt8: [UInt8]] {
-        let fid = [UInt8(ef >> 8), UInt8(ef & 0xFF)]
-        try cardOK([0x00, 0xA4, 0x02, 0x00, 0x02] + fid, "SELECT EF\(Hex.encode([fid[1]]))")
+        let name = "EF" + Hex.encode([UInt8(ef & 0xFF)])
+        try cardOK("SELECT \(name)") { .select(fid: ef, .childEF) }
         var out: [UInt8: [UInt8]] = [:]
         for tag in tags {
-            let step = "READ RECORD EF\(Hex.encode([fid[1]])) tag \(Hex.encode([tag]))"
-            let r = try exchange(card, [0x00, 0xB2, tag, 0x00, 0x00], step)
-            if r.status == .recordNotFound && optional.contains(tag) { continue }
-            guard r.status == .success else { throw TerminalError(kind: .card(r.status), step: step) }
+            let step = "READ RECORD \(name) tag \(Hex.encode([tag]))"
+            let r = try card.expect(step, { .readRecord(tag, .identifier(.first)) }, accepting: [.success, .recordNotFound])
+            if r.status == .recordNotFound {
+                guard optional.contains(tag) else { throw TerminalError(.cardStatus, step: step, status: r.status) }
+                continue
+            }
             guard r.data.count >= 2, r.data[0] == tag, Int(r.data[1]) == r.data.count - 2 else {
-                throw TerminalError(kind: .malformed, step: step)
+                throw TerminalError(.malformedResponse, step: step)
             }
             out[tag] = Array(r.data.dropFirst(2))
         }
@@ -195,10 +140,9 @@ public final class SocialTerminal {
     /// Selects the PSAM environment of the card's algorithm and its application.
     func selectPSAM() throws(TerminalError) {
         guard psamEnvironment != algorithm else { return }
-        var env = Self.ssseName
-        env[2] = algorithm == .des ? 0x31 : algorithm == .ssf33 ? 0x32 : 0x33
-        try psamOK([0x00, 0xA4, 0x04, 0x00, UInt8(env.count)] + env, "PSAM SELECT environment")
-        try psamOK([0x00, 0xA4, 0x04, 0x00, 0x06] + Self.psamAID, "PSAM SELECT D15600000590")
+        let environment = SocialSecurity.environmentName(algorithm)
+        try psamOK("PSAM SELECT environment") { () throws(APDUFormatError) in try .select(name: environment, ne: nil) }
+        try psamOK("PSAM SELECT D15600000590") { () throws(APDUFormatError) in try .select(name: PSAM.aid, ne: nil) }
         psamEnvironment = algorithm
     }
 
@@ -208,21 +152,29 @@ public final class SocialTerminal {
         var input = random
         while input.count < algorithm.blockSize { input.append(0) }
         let data = factors + input
-        try psamOK([0xBF, 0xDE, 0x48, keyID, UInt8(data.count)] + data, "PSAM DELIVERY SESSION KEY \(Hex.encode([keyID]))")
+        try psamOK("PSAM DELIVERY SESSION KEY \(Hex.encode([keyID]))") { () throws(APDUFormatError) in
+            try .psamDeliverSessionKey(keyID: keyID, data: data)
+        }
+    }
+
+    /// PSAM CIPHER DATA under the delivered session key, answering `count` bytes.
+    func psamCipher(_ operation: PSAMCipherOperation, _ data: [UInt8], count: Int, step: String) throws(TerminalError) -> [UInt8] {
+        let out = try psamOK(step) { () throws(APDUFormatError) in try .psamCipherData(operation, data: data) }
+        guard out.count == count else { throw TerminalError(.malformedResponse, step: step) }
+        return out
     }
 
     /// Authentication data of 8 bytes from the PSAM's session key (CIPHER DATA).
     func psamAuthenticationData(_ original: [UInt8]) throws(TerminalError) -> [UInt8] {
         let block = algorithm.blockSize == 8 ? original : original + [UInt8](repeating: 0, count: 8)
-        let e = try psamOK([0x80, 0xFA, 0x00, 0x00, UInt8(block.count)] + block, "PSAM CIPHER DATA")
-        guard e.count == block.count else { throw TerminalError(kind: .malformed, step: "PSAM CIPHER DATA") }
+        let e = try psamCipher(.encrypt, block, count: block.count, step: "PSAM CIPHER DATA")
         return algorithm.blockSize == 8 ? e : (0..<8).map { e[$0] ^ e[$0 + 8] }
     }
 
     /// A card challenge of 8 bytes.
     func challenge() throws(TerminalError) -> [UInt8] {
-        let r = try cardOK([0x00, 0x84, 0x00, 0x00, 0x08], "GET CHALLENGE")
-        guard r.count == 8 else { throw TerminalError(kind: .malformed, step: "GET CHALLENGE") }
+        let r = try cardOK("GET CHALLENGE") { .getChallenge(length: 8) }
+        guard r.count == 8 else { throw TerminalError(.malformedResponse, step: "GET CHALLENGE") }
         return r
     }
 
@@ -231,9 +183,9 @@ public final class SocialTerminal {
         var g = SystemRandomNumberGenerator()
         let r1 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &g) }
         let r2 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &g) }
-        let answer = try cardOK([0x00, 0x88, 0x00, 0x00, 0x10] + r1 + r2 + [0x00], "INTERNAL AUTHENTICATE")
-        try deliverSessionKey(keyID: 0x08, random: r1)
-        return constantTimeMatch(try psamAuthenticationData(r2), answer)
+        let answer = try cardOK("INTERNAL AUTHENTICATE") { () throws(APDUFormatError) in try .internalAuthenticate(data: r1 + r2) }
+        try deliverSessionKey(keyID: PSAM.KeyID.irk, random: r1)
+        return constantTimeEquals(try psamAuthenticationData(r2), answer)
     }
 
     /// EXTERNAL AUTHENTICATE with card key `number` (PSAM key `keyID`): two
@@ -243,16 +195,11 @@ public final class SocialTerminal {
         let random = try challenge()
         try deliverSessionKey(keyID: keyID, random: random)
         let auth = try psamAuthenticationData(original)
-        let apdu: [UInt8] =
-            algorithm.blockSize == 8
-            ? [0x00, 0x82, 0x00, number, 0x10] + auth + original
-            : [0x00, 0x82, 0x00, number, 0x11] + auth + original + [0x01]
-        try cardOK(apdu, "EXTERNAL AUTHENTICATE \(Hex.encode([number]))")
-    }
-
-    func constantTimeMatch(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        // 16-byte algorithms add the key version (01).
+        let data = algorithm.blockSize == 8 ? auth + original : auth + original + [0x01]
+        try cardOK("EXTERNAL AUTHENTICATE \(Hex.encode([number]))") { () throws(APDUFormatError) in
+            try .externalAuthenticate(key: number, data: data)
+        }
     }
 
     // MARK: Flows
@@ -263,14 +210,14 @@ public final class SocialTerminal {
         try start()
         let ef05 = try readRecords(ef: 0xEF05, tags: [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07])
         cardID = ef05[0x01] ?? []
-        guard cardID.count == 16 else { throw TerminalError(kind: .malformed, step: "READ RECORD EF05 tag 01") }
+        guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
         let version = text(ef05[0x03])
         var genuine: Bool? = nil
         if version.hasPrefix("3") {
-            try cardOK([0x00, 0xA4, 0x04, 0x00, 0x0F] + Self.ssseName, "SELECT SSSE")
+            try reselectSSSE()
             genuine = try internalAuthenticate()
-            if genuine == false { throw TerminalError(kind: .notGenuine, step: "INTERNAL AUTHENTICATE") }
-            try externalAuthenticate(number: 0x0A, keyID: 0x0A)
+            if genuine == false { throw TerminalError(.notGenuine, step: "INTERNAL AUTHENTICATE") }
+            try externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
         }
         let ef06 = try readRecords(ef: 0xEF06, tags: [0x08, 0x09, 0x4E, 0x0A, 0x0B, 0x0C, 0x0D], optional: [0x4E])
         return SocialCardInfo(
@@ -288,20 +235,17 @@ public final class SocialTerminal {
 
     func gbk(_ bytes: [UInt8]?) -> String {
         let trimmed = Array((bytes ?? []).prefix { $0 != 0 && $0 != 0xFF })
-        return String(data: Data(trimmed), encoding: Self.gbk) ?? Hex.encode(trimmed)
+        return GBK.decode(trimmed) ?? Hex.encode(trimmed)
     }
 
-    static func bcdPIN(_ digits: String) -> [UInt8] {
-        var nibbles = digits.compactMap(\.wholeNumberValue).map(UInt8.init)
-        if nibbles.count % 2 == 1 { nibbles.append(0xF) }
-        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
-    }
+    /// A social PIN as VERIFY carries it: BCD, an odd count padded with `F`.
+    static func bcdPIN(_ digits: String) -> [UInt8] { BCD.encode(digits, odd: .padWithF) ?? [] }
 
     /// VERIFY of a social PIN (reference 00, or 01 for a query PIN).
-    public func verifyPIN(_ pin: String, reference: UInt8 = 0x00) throws(TerminalError) -> PINResult {
+    public func verifyPIN(_ pin: String, reference: UInt8 = SocialSecurity.socialPIN) throws(TerminalError) -> PINResult {
         try start()
         let data = Self.bcdPIN(pin)
-        let r = try exchange(card, [0x00, 0x20, 0x00, reference, UInt8(data.count)] + data, "VERIFY")
+        let r = try card.send("VERIFY") { () throws(APDUFormatError) in try .verify(reference: reference, pin: data) }
         return try pinResult(r, "VERIFY")
     }
 
@@ -309,33 +253,35 @@ public final class SocialTerminal {
         if r.status == .success { return .verified }
         if let left = r.status.retriesRemaining { return left == 0 ? .blocked : .wrong(triesLeft: left) }
         if r.status == .authenticationMethodBlocked { return .blocked }
-        throw TerminalError(kind: .card(r.status), step: step)
+        throw TerminalError(.cardStatus, step: step, status: r.status)
     }
 
     /// CHANGE PIN `805E0100 old ‖ FF ‖ new`.
     public func changePIN(old: String, new: String) throws(TerminalError) -> PINResult {
         try start()
-        let data = Self.bcdPIN(old) + [0xFF] + Self.bcdPIN(new)
-        let r = try exchange(card, [0x80, 0x5E, 0x01, 0x00, UInt8(data.count)] + data, "CHANGE PIN")
+        let (current, next) = (Self.bcdPIN(old), Self.bcdPIN(new))
+        let r = try card.send("CHANGE PIN") { () throws(APDUFormatError) in try .socialChangePIN(current: current, new: next) }
         return try pinResult(r, "CHANGE PIN")
     }
 
-    /// The maintenance MAC of a command under STK and a fresh challenge.
-    func maintenanceMAC(_ header: [UInt8], _ body: [UInt8]) throws(TerminalError) -> [UInt8] {
+    /// A maintenance command with its MAC under STK and a fresh challenge.
+    func withMaintenanceMAC(_ command: CommandAPDU, step: String) throws(TerminalError) -> CommandAPDU {
         let random = try challenge()
-        try deliverSessionKey(keyID: 0x09, random: random)
-        let input = header + body
-        let mac = try psamOK([0x80, 0xFA, 0x05, 0x00, UInt8(input.count)] + input, "PSAM CIPHER DATA (MAC)")
-        guard mac.count == 4 else { throw TerminalError(kind: .malformed, step: "PSAM CIPHER DATA (MAC)") }
-        return mac
+        try deliverSessionKey(keyID: PSAM.KeyID.stk, random: random)
+        let mac = try psamCipher(.mac, command.macInput(), count: 4, step: "PSAM CIPHER DATA (MAC)")
+        do {
+            return try command.appendingMAC(mac)
+        } catch {
+            throw TerminalError(.invalidCommand, step: step, detail: error.reason)
+        }
     }
 
     /// Reads 卡识别码 (EF05 record 01), which the diversification factors need, and reselects the SSSE.
     public func loadCardID() throws(TerminalError) {
         let ef05 = try readRecords(ef: 0xEF05, tags: [0x01])
         cardID = ef05[0x01] ?? []
-        guard cardID.count == 16 else { throw TerminalError(kind: .malformed, step: "READ RECORD EF05 tag 01") }
-        try cardOK([0x00, 0xA4, 0x04, 0x00, 0x0F] + Self.ssseName, "SELECT SSSE")
+        guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
+        try reselectSSSE()
     }
 
     /// The service-hall PIN reload: EXTERNAL AUTHENTICATE with key 06, then
@@ -343,16 +289,21 @@ public final class SocialTerminal {
     public func reloadPIN(_ new: String) throws(TerminalError) {
         try start()
         try loadCardID()
-        try externalAuthenticate(number: 0x06, keyID: 0x10)
+        try externalAuthenticate(number: SocialSecurity.reloadKey, keyID: PSAM.KeyID.puk)
         let random = try challenge()
-        try deliverSessionKey(keyID: 0x09, random: random)
+        try deliverSessionKey(keyID: PSAM.KeyID.stk, random: random)
         let pin = Self.bcdPIN(new)
         let block = padISO9797Method2([UInt8(pin.count)] + pin, blockSize: algorithm.blockSize)
-        let cipher = try psamOK([0x80, 0xFA, 0x00, 0x00, UInt8(block.count)] + block, "PSAM CIPHER DATA (PIN)")
-        let header: [UInt8] = [0x84, 0x24, 0x00, 0x01, UInt8(cipher.count + 4)]
-        let mac = try psamOK(
-            [0x80, 0xFA, 0x05, 0x00, UInt8(header.count + cipher.count)] + header + cipher, "PSAM CIPHER DATA (MAC)")
-        try cardOK(header + cipher + mac, "PIN CHANGE/UNBLOCK")
+        let cipher = try psamCipher(.encrypt, block, count: block.count, step: "PSAM CIPHER DATA (PIN)")
+        let unsigned: CommandAPDU
+        do {
+            unsigned = try .socialPINUnblock(encryptedPIN: cipher)
+        } catch {
+            throw TerminalError(.invalidCommand, step: "PIN CHANGE/UNBLOCK", detail: error.reason)
+        }
+        // The MAC under the same session key (no new challenge).
+        let mac = try psamCipher(.mac, unsigned.macInput(), count: 4, step: "PSAM CIPHER DATA (MAC)")
+        try cardOK("PIN CHANGE/UNBLOCK") { () throws(APDUFormatError) in try unsigned.appendingMAC(mac) }
     }
 
     /// APPLICATION BLOCK (`841E0001`) or CARD BLOCK (`84160000`): EXTERNAL
@@ -360,9 +311,9 @@ public final class SocialTerminal {
     public func block(card wholeCard: Bool) throws(TerminalError) {
         try start()
         try loadCardID()
-        try externalAuthenticate(number: 0x0A, keyID: 0x0A)
-        let header: [UInt8] = wholeCard ? [0x84, 0x16, 0x00, 0x00, 0x04] : [0x84, 0x1E, 0x00, 0x01, 0x04]
-        let mac = try maintenanceMAC(header, [])
-        try cardOK(header + mac, wholeCard ? "CARD BLOCK" : "APPLICATION BLOCK")
+        try externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
+        let step = wholeCard ? "CARD BLOCK" : "APPLICATION BLOCK"
+        let command = try withMaintenanceMAC(wholeCard ? .socialCardBlock : .socialApplicationBlock, step: step)
+        try cardOK(step) { command }
     }
 }

@@ -7,10 +7,7 @@ import CardImage
 import CardInspect
 import CardPersonalization
 import CardRuntime
-import CardTLV
 import CardTransport
-import CardTransportPCSC
-import Foundation
 import Terminal
 
 struct Bank: ParsableCommand {
@@ -25,6 +22,12 @@ struct Bank: ParsableCommand {
 
     static func flow<T>(_ kernel: EMVKernel, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
         try terminalFlow(kernel.card.transport, body)
+    }
+
+    /// `12.34` from fen.
+    static func yuan(_ fen: Int) -> String {
+        let cents = fen % 100
+        return "\(fen / 100).\(cents < 10 ? "0" : "")\(cents)"
     }
 
     /// First 6 and last 4 digits.
@@ -44,40 +47,10 @@ struct Bank: ParsableCommand {
         func run() throws {
             try reporting {
                 let kernel = try Bank.kernel(source)
-                let info = try Bank.flow(kernel) { () throws(TerminalError) -> (BankCardData, [BERTag: [UInt8]], [[UInt8]]) in
-                    let (aid, fci) = try kernel.selectApplication()
-                    var objects = fci
-                    for record in 1...10 {
-                        let r = try kernel.send([0x00, 0xB2, UInt8(record), 0x0C, 0x00], "READ RECORD SFI 1 \(record)")
-                        guard r.status == .success else { break }
-                        objects.merge(EMVKernel.objects(r.data)) { a, _ in a }
-                    }
-                    var extra: [BERTag: [UInt8]] = [:]
-                    for tag: [UInt8] in [[0x9F, 0x36], [0x9F, 0x13], [0x9F, 0x17], [0x9F, 0x4F]] {
-                        let r = try kernel.send([0x80, 0xCA] + tag + [0x00], "GET DATA \(Hex.encode(tag))")
-                        if r.status == .success { extra.merge(EMVKernel.objects(r.data)) { a, _ in a } }
-                    }
-                    var log: [[UInt8]] = []
-                    if let entry = objects[0x9F4D], entry.count == 2 {
-                        for record in 1...Int(entry[1]) {
-                            let r = try kernel.send([0x00, 0xB2, UInt8(record), entry[0] << 3 | 4, 0x00], "READ RECORD log \(record)")
-                            guard r.status == .success else { break }
-                            log.append(r.data)
-                        }
-                    }
-                    let data = BankCardData(aid: aid, label: String(decoding: fci[0x50] ?? [], as: UTF8.self), objects: objects, aip: [], afl: [])
-                    return (data, extra, log)
-                }
-                let (data, extra, log) = info
+                let info = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.readAccount() }
+                let data = info.card
                 let pan = showPAN ? data.pan : Bank.masked(data.pan)
-                let atc = extra[0x9F36].map { Int($0.reduce(0) { $0 << 8 | UInt32($1) }) }
-                let tries = extra[0x9F17]?.first.map { Int($0) }
-                // Log records in the 9F4F format: date, time, amount, …, ATC (45 bytes).
-                let entries = log.map { r -> (date: String, time: String, amount: Int, merchant: String, atc: Int) in
-                    let amount = Int(Hex.encode(r[6..<12])) ?? 0
-                    let merchant = String(decoding: r[22..<42].prefix { $0 != 0 }, as: UTF8.self)
-                    return (Hex.encode(r[0..<3]), Hex.encode(r[3..<6]), amount, merchant, Int(r[43]) << 8 | Int(r[44]))
-                }
+                let (atc, tries, entries) = (info.atc, info.pinTriesLeft, info.log)
                 if json {
                     printLine(JSONValue.object([
                         ("aid", .string(Hex.encode(data.aid))), ("label", .string(data.label)), ("pan", .string(pan)),
@@ -98,7 +71,7 @@ struct Bank: ParsableCommand {
                 printLine("PIN tries     \(tries.map(String.init) ?? "unknown")")
                 printLine("log           \(entries.isEmpty ? "empty" : "\(entries.count) transaction(s)")")
                 for e in entries {
-                    printLine(String(format: "  20%@ %@  %d.%02d CNY  %@  ATC %d", e.date, e.time, e.amount / 100, e.amount % 100, e.merchant, e.atc))
+                    printLine("  20\(e.date) \(e.time)  \(Bank.yuan(e.amount)) CNY  \(e.merchant)  ATC \(e.atc)")
                 }
             }
         }
@@ -163,17 +136,12 @@ struct Bank: ParsableCommand {
                 kernel.parameters.merchant = merchant
                 let host = IssuerHost(imkAC: TestIssuer.imkAC)
                 host.defaultBalance = balanceFen
-                let result: PurchaseResult
-                do {
-                    result = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.purchase(amount: fen, pin: pin, host: host) }
-                } catch let e as CLIError where e.message.hasPrefix("GET PROCESSING OPTIONS: the card answered 6985") {
-                    throw CLIError(e.message + ": the application is blocked or the account is not activated (sscard bank activate)", status: e.status)
-                }
+                let result = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.purchase(amount: fen, pin: pin, host: host) }
                 for s in result.steps { printLine(s) }
                 let line =
-                    result.cryptogramType == "none"
-                    ? "declined: \(result.reason)"
-                    : "\(result.approved ? "approved" : "declined"): \(result.reason); \(result.cryptogramType) \(Hex.encode(result.cryptogram)), ATC \(result.atc)"
+                    result.cryptogramType.map {
+                        "\(result.approved ? "approved" : "declined"): \(result.reason); \($0) \(Hex.encode(result.cryptogram)), ATC \(result.atc)"
+                    } ?? "declined: \(result.reason)"
                 if result.approved { printLine(line) } else { throw CLIError(line, status: ExitStatus.checkFailed) }
             }
         }
@@ -191,8 +159,7 @@ struct Bank: ParsableCommand {
                 let file = CardImageFile(path: image)
                 do {
                     var state = try file.load()
-                    let needsPIN = state.pins.first { $0.label == "bank" }?.digits.isEmpty == true
-                    try BankCounter.activate(&state, pin: needsPIN ? try pins.newPIN() : nil)
+                    try BankCounter.activate(&state, pin: BankCounter.needsPIN(state) ? try pins.newPIN() : nil)
                     try file.save(state)
                     printLine("bank account activated")
                 } catch let e as CLIError {

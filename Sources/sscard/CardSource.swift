@@ -5,6 +5,7 @@ import ArgumentParser
 import CardImage
 import CardPersonalization
 import CardRuntime
+import CardSimulator
 import CardTransport
 import CardTransportPCSC
 

@@ -52,7 +52,7 @@ struct Send: ParsableCommand {
             do {
                 _ = try session.connect()
                 for command in commands {
-                    let exchange = try session.send(command)
+                    let exchange = try session.exchange(command)
                     printLine("> " + APDUMask.describe(command))
                     printLine("< " + describeResponse(exchange.response))
                 }

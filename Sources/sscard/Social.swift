@@ -6,8 +6,8 @@ import CardAPDU
 import CardInspect
 import CardPersonalization
 import CardTransport
-import CardTransportPCSC
-import CardCrypto
+import CardSimulator
+import CardStandards
 import Terminal
 
 struct Social: ParsableCommand {
@@ -68,7 +68,7 @@ struct Social: ParsableCommand {
                     let object = JSONValue.object([
                         ("name", .string(info.name)), ("citizenID", .string(info.citizenID)),
                         ("cardNumber", .string(info.cardNumber)), ("cardID", .string(Hex.encode(info.cardID))),
-                        ("specVersion", .string(info.specVersion)), ("algorithm", .string(algorithmName(info.algorithm))),
+                        ("specVersion", .string(info.specVersion)), ("algorithm", .string(info.algorithm.name)),
                         ("issueDate", .string(info.issueDate)), ("expiryDate", .string(info.expiryDate)),
                         ("region", .string(info.region)), ("sex", .string(info.sex)), ("nation", .string(info.nation)),
                         ("birthplace", .string(info.birthplace)), ("birthDate", .string(info.birthDate)),
@@ -82,7 +82,7 @@ struct Social: ParsableCommand {
                 for (label, value) in [
                     ("姓名 name", info.name), ("社会保障号码 SSN", info.citizenID), ("卡号 card number", info.cardNumber),
                     ("卡识别码 card ID", Hex.encode(info.cardID)),
-                    ("规范版本 version", "\(info.specVersion) (\(algorithmName(info.algorithm)))"),
+                    ("规范版本 version", "\(info.specVersion) (\(info.algorithm.name))"),
                     ("发卡日期 issued", dashed(info.issueDate)), ("卡有效期 expires", dashed(info.expiryDate)),
                     ("发卡地区 region", info.region), ("性别 sex", sex), ("出生日期 born", dashed(info.birthDate)),
                     ("genuine", info.genuine.map { $0 ? "yes (INTERNAL AUTHENTICATE)" : "NO" } ?? "not checked (2.00 card)"),
@@ -166,13 +166,5 @@ struct Social: ParsableCommand {
         @Flag(help: "Confirm: the block cannot be undone.") var yes = false
 
         func run() throws { try reporting { try Social.block(card: true, source, confirmed: yes) } }
-    }
-}
-
-func algorithmName(_ a: SocialSecurityAlgorithm) -> String {
-    switch a {
-    case .des: "DES"
-    case .ssf33: "SSF33"
-    case .sm4: "SM4"
     }
 }

@@ -1,29 +1,27 @@
 // SSCard — running a terminal flow from the CLI.
 
 import CardTransport
-import CardTransportPCSC
 import Terminal
 
-/// Runs a terminal flow: inside a PC/SC transaction on a real reader, so that
-/// no other program interleaves its APDUs; a card or transport failure
-/// becomes one line on stderr with its exit status (1 the card said no, 3
-/// the transport failed).
+/// Runs a terminal flow with exclusive access to the card (a PC/SC
+/// transaction on a real reader, so that no other program interleaves its
+/// APDUs); a failure becomes one line on stderr with its exit status.
 func terminalFlow<T>(_ transport: any CardTransport, _ body: () throws(TerminalError) -> T) throws(CLIError) -> T {
     do throws(TerminalError) {
-        if let reader = transport as? PCSCTransport {
-            do {
-                return try reader.transaction { () throws -> T in try body() }
-            } catch let e as TerminalError {
-                throw e
-            } catch let e as TransportError {
-                throw TerminalError(kind: .transport(e), step: "PC/SC transaction")
-            } catch {
-                throw TerminalError(kind: .malformed, step: "\(error)")
-            }
-        }
-        return try body()
+        return try transport.transaction(body) { .transport($0, step: "PC/SC transaction") }
     } catch {
-        if case .transport = error.kind { throw CLIError("\(error)", status: ExitStatus.transport) }
-        throw CLIError("\(error)", status: ExitStatus.checkFailed)
+        throw CLIError(error)
+    }
+}
+
+extension CLIError {
+    /// A terminal flow's failure: exit 3 when the transport failed, 1 when
+    /// the card (or the issuer) said no; decided on the error's code.
+    init(_ error: TerminalError) {
+        switch error.code {
+        case .transport: self.init("\(error)", status: ExitStatus.transport)
+        case .applicationUnavailable: self.init("\(error) (the bank activates it: sscard bank activate)", status: ExitStatus.checkFailed)
+        default: self.init("\(error)", status: ExitStatus.checkFailed)
+        }
     }
 }

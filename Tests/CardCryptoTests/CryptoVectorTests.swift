@@ -1,3 +1,4 @@
+import CardStandards
 import CardAPDU
 import CardCrypto
 import Foundation

@@ -1,3 +1,4 @@
+import CardStandards
 import CardAPDU
 import CardFileSystem
 import CardImage

@@ -1,3 +1,4 @@
+import CardSimulator
 import CardAPDU
 import CardImage
 import CardPersonalization

@@ -1,3 +1,4 @@
+import CardSimulator
 import CardAPDU
 import CardImage
 import CardPersonalization
@@ -13,7 +14,7 @@ func transport(_ profile: String) throws -> VirtualCardTransport {
     @Test func rawByDefault() throws {
         let session = TerminalSession(transport: try transport("iso-test-t0"))
         _ = try session.connect()
-        let e = try session.send(try Hex.decode("00A4040006A00000999901"))
+        let e = try session.exchange(try Hex.decode("00A4040006A00000999901"))
         #expect(e.response == [0x61, 0x1B])
         #expect(e.wire.count == 1)
     }
@@ -23,7 +24,7 @@ func transport(_ profile: String) throws -> VirtualCardTransport {
         var trace: [TraceEntry] = []
         session.traceSink = { trace.append($0) }
         _ = try session.connect()
-        let e = try session.send(try Hex.decode("00A4040006A00000999901"))
+        let e = try session.exchange(try Hex.decode("00A4040006A00000999901"))
         #expect(e.response.count == 0x1B + 2)
         #expect(Array(e.response.suffix(2)) == [0x90, 0x00])
         #expect(e.wire.map(\.command) == [try Hex.decode("00A4040006A00000999901"), [0x00, 0xC0, 0x00, 0x00, 0x1B]])
@@ -33,9 +34,9 @@ func transport(_ profile: String) throws -> VirtualCardTransport {
     @Test func autoResendOnWrongLe() throws {
         let session = TerminalSession(transport: try transport("iso-test"), autoResendOnWrongLe: true)
         _ = try session.connect()
-        _ = try session.send(try Hex.decode("00A4040006A00000999901"))
-        _ = try session.send(try Hex.decode("00200002021234"))
-        let e = try session.send(try Hex.decode("00B2013400"))
+        _ = try session.exchange(try Hex.decode("00A4040006A00000999901"))
+        _ = try session.exchange(try Hex.decode("00200002021234"))
+        let e = try session.exchange(try Hex.decode("00B2013400"))
         #expect(e.response == [0x08, 0x03, 0x31, 0x32, 0x33, 0x90, 0x00])
         #expect(e.wire.last?.command == [0x00, 0xB2, 0x01, 0x34, 0x05])
     }

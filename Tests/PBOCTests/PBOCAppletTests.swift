@@ -1,5 +1,8 @@
+import CardSimulator
 import BackOffice
 import CardAPDU
+import CardCommands
+import CardStandards
 import CardCrypto
 import CardFileSystem
 import CardTLV
@@ -128,7 +131,7 @@ func emvtoolCard() -> VirtualCard {
         let host = IssuerHost(imkAC: TestIssuer.imkAC)
         let result = try kernel.purchase(amount: 1234, pin: pin, host: host)
         #expect(result.approved, "\(result.reason) \(result.steps)")
-        #expect(result.cryptogramType == "TC" && result.arc == "00")
+        #expect(result.cryptogramType == .tc && result.arc == "00")
         // The log holds the transaction: amount and ATC.
         let log = transport.card.state.files.index(ofLabel: "pboc-log")!
         guard let content = transport.card.state.files[log].ef?.content, case .records(let r) = content else { return }
@@ -141,7 +144,10 @@ func emvtoolCard() -> VirtualCard {
         let transport = VirtualCardTransport(card: CardFactory.virtualCard(state))
         let kernel = EMVKernel(card: TerminalSession(transport: transport))
         let host = IssuerHost(imkAC: TestIssuer.imkAC, imkMAC: TestIssuer.imkMAC)
-        host.pendingScripts["6212340000000007"] = [h("04DA9F79") + h("000000005000"), h("841E0000")]
+        host.pendingScripts["6212340000000007"] = [
+            try .issuerScript(cla: 0x04, ins: 0xDA, p1: 0x9F, p2: 0x79, data: h("000000005000")),
+            try .issuerScript(cla: 0x84, ins: 0x1E, p1: 0x00, p2: 0x00),
+        ]
         let result = try kernel.purchase(amount: 100, pin: "123456", host: host)
         #expect(result.approved)
         #expect(result.steps.suffix(2) == ["issuer script 1 (04DA): 9000", "issuer script 2 (841E): 9000"])
@@ -189,7 +195,7 @@ func emvtoolCard() -> VirtualCard {
         host.defaultBalance = 100
         let kernel = EMVKernel(card: TerminalSession(transport: VirtualCardTransport(card: CardFactory.virtualCard(state))))
         let poor = try kernel.purchase(amount: 1234, pin: "123456", host: host)
-        #expect(!poor.approved && poor.arc == "51" && poor.cryptogramType == "AAC")
+        #expect(!poor.approved && poor.arc == "51" && poor.cryptogramType == .aac)
         host.defaultBalance = 100_000
         host.blacklist = ["6212340000000007"]
         let lost = try kernel.purchase(amount: 1, pin: "123456", host: host)

@@ -1,3 +1,5 @@
+import CardSimulator
+import CardStandards
 import CardAPDU
 import CardCrypto
 import CardPersonalization
@@ -62,19 +64,19 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         try t.start()
         try t.loadCardID()
         // One wrong try, then a right one: the counter is back at 3.
-        _ = try t.card.send([0x00, 0x84, 0x00, 0x00, 0x08])
-        let wrong = try t.card.send([0x00, 0x82, 0x00, 0x0A, 0x10] + [UInt8](repeating: 0, count: 16))
+        _ = try t.card.exchange([0x00, 0x84, 0x00, 0x00, 0x08])
+        let wrong = try t.card.exchange([0x00, 0x82, 0x00, 0x0A, 0x10] + [UInt8](repeating: 0, count: 16))
         #expect(wrong.response == [0x63, 0xC2])
         try t.externalAuthenticate(number: 0x0A, keyID: 0x0A)
         #expect(transport.card.state.keys.first { $0.label == "RKSSSE" }?.counter.remaining == 3)
         // EF06 is now readable.
-        _ = try t.card.send([0x00, 0xA4, 0x02, 0x00, 0x02, 0xEF, 0x06])
-        #expect(try t.card.send([0x00, 0xB2, 0x08, 0x00, 0x00]).response.suffix(2) == [0x90, 0x00])
+        _ = try t.card.exchange([0x00, 0xA4, 0x02, 0x00, 0x02, 0xEF, 0x06])
+        #expect(try t.card.exchange([0x00, 0xB2, 0x08, 0x00, 0x00]).response.suffix(2) == [0x90, 0x00])
         // Selecting another application clears it.
-        _ = try t.card.send([0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01])
-        _ = try t.card.send([0x00, 0xA4, 0x04, 0x00, 0x0F] + SocialSecurity.ssseName)
-        _ = try t.card.send([0x00, 0xA4, 0x02, 0x00, 0x02, 0xEF, 0x06])
-        #expect(try t.card.send([0x00, 0xB2, 0x08, 0x00, 0x14]).response == [0x69, 0x82])
+        _ = try t.card.exchange([0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01])
+        _ = try t.card.exchange([0x00, 0xA4, 0x04, 0x00, 0x0F] + SocialSecurity.ssseName)
+        _ = try t.card.exchange([0x00, 0xA4, 0x02, 0x00, 0x02, 0xEF, 0x06])
+        #expect(try t.card.exchange([0x00, 0xB2, 0x08, 0x00, 0x14]).response == [0x69, 0x82])
     }
 
     @Test func aWrongMACOn8424CountsAgainstThePUK() throws {
@@ -83,8 +85,8 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         try t.loadCardID()
         try t.externalAuthenticate(number: 0x06, keyID: 0x10)
         for expected: [UInt8] in [[0x93, 0x02], [0x93, 0x02], [0x69, 0x83]] {
-            _ = try t.card.send([0x00, 0x84, 0x00, 0x00, 0x08])
-            #expect(try t.card.send([0x84, 0x24, 0x00, 0x00, 0x04, 1, 2, 3, 4]).response == expected)
+            _ = try t.card.exchange([0x00, 0x84, 0x00, 0x00, 0x08])
+            #expect(try t.card.exchange([0x84, 0x24, 0x00, 0x00, 0x04, 1, 2, 3, 4]).response == expected)
         }
         #expect(transport.card.state.keys.first { $0.label == "PUK" }?.counter.isBlocked == true)
         #expect(throws: TerminalError.self) { try t.reloadPIN("123456") }
@@ -101,7 +103,7 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         try t.block(card: false)
         #expect(throws: TerminalError.self) { try t.readBasics() }
         // The bank application is unaffected by the social block.
-        let bank = try t.card.send([0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01])
+        let bank = try t.card.exchange([0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01])
         #expect(bank.response.suffix(2) == [0x90, 0x00])
     }
 
@@ -110,11 +112,11 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         #expect(try t.changePIN(old: "123456", new: "2468") == .verified)
         #expect(transport.card.state.pins.first { $0.label == "social" }?.mustChange == false)
         // Remove the PIN (new side empty), then VERIFY with no data says none is needed.
-        let r = try t.card.send([0x80, 0x5E, 0x01, 0x00, 0x03, 0x24, 0x68, 0xFF])
+        let r = try t.card.exchange([0x80, 0x5E, 0x01, 0x00, 0x03, 0x24, 0x68, 0xFF])
         #expect(r.response == [0x90, 0x00])
-        #expect(try t.card.send([0x00, 0x20, 0x00, 0x00]).response == [0x90, 0x00])
+        #expect(try t.card.exchange([0x00, 0x20, 0x00, 0x00]).response == [0x90, 0x00])
         // And set one again (old side empty).
-        #expect(try t.card.send([0x80, 0x5E, 0x01, 0x00, 0x04, 0xFF, 0x13, 0x57, 0x9F]).response == [0x90, 0x00])
+        #expect(try t.card.exchange([0x80, 0x5E, 0x01, 0x00, 0x04, 0xFF, 0x13, 0x57, 0x9F]).response == [0x90, 0x00])
         #expect(try t.verifyPIN("13579") == .verified)
     }
 }

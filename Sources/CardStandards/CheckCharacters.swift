@@ -1,4 +1,4 @@
-// SSCard — SocialSecurityApplet
+// SSCard — CardStandards
 //
 // Check characters of the identifiers a social-security card carries.
 

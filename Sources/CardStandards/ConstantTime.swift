@@ -1,0 +1,18 @@
+// SSCard — CardStandards
+
+/// Compares two byte strings in time that depends only on their lengths,
+/// not on where they differ: for PINs, MACs, cryptograms and authentication
+/// data, on the card and on the terminal.
+@inline(never)
+public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    var diff: UInt8 = a.count == b.count ? 0 : 1
+    var i = a.makeIterator()
+    var j = b.makeIterator()
+    while true {
+        let p = i.next()
+        let q = j.next()
+        if p == nil && q == nil { break }
+        diff |= (p ?? 0) ^ (q ?? 0)
+    }
+    return diff == 0
+}
