@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "SocialSecurityTests",
             dependencies: [
-                "CardPersonalization", "CardRuntime", "CardTransport", "CardSimulator", "CardStandards", "CardCommands",
+                "CardPersonalization", "CardRuntime", "CardTransport", "CardSimulator", "CardStandards", "CardCommands", "CardFileSystem",
                 "SocialSecurityApplet", "Terminal", "CardCrypto",
             ],
             swiftSettings: swiftSettings),

@@ -70,11 +70,14 @@ let package = Package(
             path: "Benchmarks/Bank",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Not an ordo-one benchmark: it needs pcscd and vpcd (pcsc/run.sh sets them up).
+        // Not an ordo-one benchmark: it needs pcscd and vpcd (pcsc/run.sh sets
+        // them up). It lives outside Benchmarks/Benchmarks/, because the
+        // benchmark plugin runs every executable target whose folder sits
+        // there, and this one would fail without its arguments.
         .executableTarget(
             name: "PCSCThroughput",
             dependencies: [.product(name: "CardTransportPCSC", package: sscard)],
-            path: "Benchmarks/PCSCThroughput"
+            path: "pcsc/PCSCThroughput"
         ),
     ]
 )

@@ -131,4 +131,6 @@ public struct SecurityStatus: Hashable, Sendable {
         if !keys.isEmpty { keys.removeAll() }
     }
     public var isEmpty: Bool { pins.isEmpty && keys.isEmpty }
+    /// Whether some key has been externally authenticated (a verified PIN does not count).
+    public var hasAuthenticatedKey: Bool { !keys.isEmpty }
 }

@@ -14,10 +14,13 @@ public struct Explanation: Sendable {
 
 /// Explains command APDUs, response APDUs and TLV blobs (a namespace).
 public enum Inspector {
-    /// Explains a command APDU.
+    /// Explains a command APDU. The data of a command that carries a PIN or
+    /// a key (``APDUMask/isSecret(cla:ins:)``) shows as `**` unless `showSecrets`.
     /// - Throws: ``APDUFormatError`` when the bytes are not a well-formed command.
-    public static func command(_ bytes: [UInt8]) throws(APDUFormatError) -> Explanation {
+    public static func command(_ bytes: [UInt8], showSecrets: Bool = false) throws(APDUFormatError) -> Explanation {
         let view = try CommandAPDUView(bytes)
+        let masked = !showSecrets && APDUMask.isSecret(cla: view.cla, ins: view.ins)
+        let dataText = masked ? String(repeating: "*", count: 2 * view.nc) : Hex.encode(view.data)
         let insName = Instruction(view.ins).name(cla: view.cla)
         let json = JSONValue.object([
             ("kind", .string("command")),
@@ -28,7 +31,7 @@ public enum Inspector {
             ("p2", .string(Hex.encode([view.p2]))),
             ("nc", .int(view.nc)),
             ("ne", view.ne.map { .int($0) } ?? .null),
-            ("data", .string(Hex.encode(view.data))),
+            ("data", .string(dataText)),
             ("insName", insName.map { .string($0) } ?? .null),
         ])
         var lines = ["command APDU, case \(view.apduCase)"]
@@ -38,7 +41,8 @@ public enum Inspector {
         let neText = view.ne.map { String($0) } ?? "absent"
         lines.append("  Nc \(view.nc)  Ne \(neText)")
         if view.nc > 0 {
-            lines.append("  data \(Hex.encode(view.data))" + printable(view.data).map { "  \"\($0)\"" }.orEmpty)
+            let text = masked ? "  data \(dataText) (a secret: --show-secrets shows it)" : "  data \(dataText)"
+            lines.append(text + (masked ? nil : printable(view.data)).map { "  \"\($0)\"" }.orEmpty)
         }
         return Explanation(json: json, lines: lines)
     }

@@ -74,14 +74,14 @@ public enum CardProfiles {
         chongqing.bankActivated = false
         var emvtool = defaultCard
         emvtool.name = "emvtool"
-        emvtool.summary = "the default card with the bank data of pboc.md §12 (16-digit PAN, bank PIN 123456, GENERATE AC in format 2) for python-emv's emvtool"
+        emvtool.summary = "the default card with the bank data of the published PBOC worked sample (16-digit PAN 6212340000000007, ZHANG/SAN, bank PIN 123456, GENERATE AC in format 2), which python-emv's emvtool can show"
         emvtool.pbocSample = true
         emvtool.bankPIN = .fixed("123456")
         emvtool.pbocOptions = PBOCOptions(gacFormat2: true)
         emvtool.defaultSeed = 5
         var national = defaultCard
         national.name = "national-crypto"
-        national.summary = "the default card with SM4 (national cryptography) bank cryptograms [derivation inferred, pboc.md §8.1]"
+        national.summary = "the default card with SM4 (national cryptography) bank cryptograms; the SM4 key derivation is inferred from the 3DES one, as no public test vector exists"
         national.pbocOptions = PBOCOptions(sm4: true)
         national.defaultSeed = 6
         return [

@@ -139,21 +139,62 @@ public struct Script: Hashable, Sendable {
 
 /// A script that cannot be parsed: `file:line: why`.
 public struct ScriptError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong with the script, as an extensible set of codes.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Backing: Hashable, Sendable {
+            case misplacedExpectation, badExpectation, badCommand, badDirective, failedReset, unreadable
+        }
+        fileprivate let backing: Backing
+
+        /// An expected response with no command (or reset) before it, or a second one.
+        public static let misplacedExpectation = Code(backing: .misplacedExpectation)
+        /// An expected response that is not a pattern of hex digits, `X`, `XX` and `*`.
+        public static let badExpectation = Code(backing: .badExpectation)
+        /// A command line that is not a command APDU (not hex, fewer than 4 or more than 65,544 bytes).
+        public static let badCommand = Code(backing: .badCommand)
+        /// A malformed `# @card` directive.
+        public static let badDirective = Code(backing: .badDirective)
+        /// A transcript that records a failed reset (`< KO:`).
+        public static let failedReset = Code(backing: .failedReset)
+        /// The script file cannot be read.
+        public static let unreadable = Code(backing: .unreadable)
+
+        public var description: String {
+            switch backing {
+            case .misplacedExpectation: "misplacedExpectation"
+            case .badExpectation: "badExpectation"
+            case .badCommand: "badCommand"
+            case .badDirective: "badDirective"
+            case .failedReset: "failedReset"
+            case .unreadable: "unreadable"
+            }
+        }
+    }
+
     public struct Reason: Error, Hashable, Sendable, ExpressibleByStringInterpolation {
         public var text: String
         public init(stringLiteral value: String) { text = value }
         public init(stringInterpolation: DefaultStringInterpolation) { text = stringInterpolation.description }
         public init(_ text: String) { self.text = text }
     }
+    public var code: Code
     public var file: String
+    /// The line (1-based); 0 for the whole file.
     public var line: Int
     public var reason: String
+    /// Where it was thrown (`#fileID`, `#line`).
+    public var sourceLocation: (file: String, line: Int)
 
-    public init(file: String, line: Int, reason: String) {
+    public init(_ code: Code, file: String, line: Int, reason: String, fileID: String = #fileID, sourceLine: Int = #line) {
+        self.code = code
         self.file = file
         self.line = line
         self.reason = reason
+        self.sourceLocation = (fileID, sourceLine)
     }
+
+    public static func == (a: ScriptError, b: ScriptError) -> Bool { a.code == b.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public var description: String { line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)" }
 }
@@ -171,7 +212,9 @@ public enum ScriptParser {
         var steps: [ScriptStep] = []
         var cardProfile: String? = nil
 
-        func fail(_ n: Int, _ reason: String) -> ScriptError { ScriptError(file: name, line: n, reason: reason) }
+        func fail(_ n: Int, _ code: ScriptError.Code, _ reason: String) -> ScriptError {
+            ScriptError(code, file: name, line: n, reason: reason)
+        }
 
         /// The expected-response text of a `<` line (after "<", before " : ").
         func expectationText(_ line: Substring) -> Substring {
@@ -182,16 +225,16 @@ public enum ScriptParser {
         }
 
         func attach(_ pattern: ResponsePattern, line n: Int) throws(ScriptError) {
-            guard let last = steps.last else { throw fail(n, "an expected response before any command") }
+            guard let last = steps.last else { throw fail(n, .misplacedExpectation, "an expected response before any command") }
             switch last {
             case .command(let l, let bytes, nil, _):
                 steps[steps.count - 1] = .command(line: l, bytes: bytes, expected: pattern, expectationLine: n)
             case .reset(let l, nil) where transcript:
                 steps[steps.count - 1] = .reset(line: l, expectedATR: pattern)
             case .reset:
-                throw fail(n, "an expected response after reset (use '< OK: <ATR>' in a transcript)")
+                throw fail(n, .misplacedExpectation, "an expected response after reset (use '< OK: <ATR>' in a transcript)")
             case .command:
-                throw fail(n, "a second expected response for the same command")
+                throw fail(n, .misplacedExpectation, "a second expected response for the same command")
             }
         }
 
@@ -204,8 +247,8 @@ public enum ScriptParser {
             let directive = line.trimmingSpaces
             if directive.hasPrefix("# @card ") || directive.hasPrefix("#@card ") {
                 let name = directive.drop { $0 != "d" }.dropFirst().trimmingSpaces
-                guard !name.isEmpty, !name.contains(" ") else { throw fail(n, "'# @card' takes one profile name") }
-                guard cardProfile == nil else { throw fail(n, "a second '# @card' line") }
+                guard !name.isEmpty, !name.contains(" ") else { throw fail(n, .badDirective, "'# @card' takes one profile name") }
+                guard cardProfile == nil else { throw fail(n, .badDirective, "a second '# @card' line") }
                 cardProfile = String(name)
                 continue
             }
@@ -223,11 +266,11 @@ public enum ScriptParser {
                         let atr = body.dropFirst(3)
                         switch ResponsePattern.parse(atr) {
                         case .success(let p): try attach(p, line: n)
-                        case .failure(let r): throw fail(n, r.text)
+                        case .failure(let r): throw fail(n, .badExpectation, r.text)
                         }
                         continue
                     }
-                    if body.hasPrefix("KO:") { throw fail(n, "the transcript records a failed reset") }
+                    if body.hasPrefix("KO:") { throw fail(n, .failedReset, "the transcript records a failed reset") }
                     // A response wrapped over several lines: only the last has " : text".
                     var joined = String(expectationText(trimmed))
                     var hasRemark = trimmed.contains(":")
@@ -247,7 +290,7 @@ public enum ScriptParser {
                 }
                 switch ResponsePattern.parse(body) {
                 case .success(let p): try attach(p, line: n)
-                case .failure(let r): throw fail(n, r.text)
+                case .failure(let r): throw fail(n, .badExpectation, r.text)
                 }
                 continue
             }
@@ -266,10 +309,10 @@ public enum ScriptParser {
             do {
                 bytes = try Hex.decode(commandText)
             } catch {
-                throw fail(n, "not a command: \(error.reason)")
+                throw fail(n, .badCommand, "not a command: \(error.reason)")
             }
-            guard bytes.count >= 4 else { throw fail(n, "a command APDU needs at least 4 bytes (CLA INS P1 P2)") }
-            guard bytes.count <= 65544 else { throw fail(n, "a command APDU is at most 65544 bytes") }
+            guard bytes.count >= 4 else { throw fail(n, .badCommand, "a command APDU needs at least 4 bytes (CLA INS P1 P2)") }
+            guard bytes.count <= 65544 else { throw fail(n, .badCommand, "a command APDU is at most 65544 bytes") }
             steps.append(.command(line: n, bytes: bytes, expected: nil, expectationLine: nil))
         }
         return Script(name: name, steps: steps, isTranscript: transcript, cardProfile: cardProfile)

@@ -34,10 +34,28 @@ public struct ScriptResult: Sendable {
 /// Runs parsed scripts on a terminal session.
 public enum ScriptRunner {
     /// Runs a script: powers the card, then each step in order.
-    public static func run(_ script: Script, on session: TerminalSession, clock: () -> Double = { 0 }) -> ScriptResult {
+    /// - Parameters:
+    ///   - clock: seconds on a monotonic clock; the result's ``ScriptResult/seconds``
+    ///     is the difference across the run.
+    public static func run(_ script: Script, on session: TerminalSession, clock: () -> Double = monotonicSeconds) -> ScriptResult {
         let start = clock()
         var result = ScriptResult(script: script, checks: [], exchanges: 0, transportError: nil, seconds: 0)
-        defer { result.seconds = clock() - start }
+        run(script, on: session, into: &result)
+        // Measured here, not in a `defer`: a `defer` would run after the
+        // result had been copied out, and every script would report 0 s.
+        result.seconds = clock() - start
+        return result
+    }
+
+    /// Seconds since an arbitrary origin, on the continuous (monotonic) clock.
+    public static func monotonicSeconds() -> Double {
+        let d = ContinuousClock.now - origin
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    private static let origin = ContinuousClock.now
+
+    static func run(_ script: Script, on session: TerminalSession, into result: inout ScriptResult) {
         do {
             _ = try session.connect()
             for step in script.steps {
@@ -64,12 +82,18 @@ public enum ScriptRunner {
         } catch {
             result.transportError = error
         }
-        return result
     }
 }
 
 /// JUnit XML for CI dashboards: a test suite per script, a test case per check.
 public enum JUnitReport {
+    /// Seconds to the microsecond, as JUnit readers expect (`0.000378`).
+    static func seconds(_ s: Double) -> String {
+        let micros = Int((s * 1e6).rounded())
+        let fraction = String(micros % 1_000_000)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+
     public static func xml(_ results: [ScriptResult]) -> String {
         func esc(_ s: String) -> String {
             var out = ""
@@ -94,7 +118,7 @@ public enum JUnitReport {
         for r in results {
             let name = esc(r.script.name)
             x += "  <testsuite name=\"\(name)\" tests=\"\(r.checks.count + (r.transportError == nil ? 0 : 1))\""
-            x += " failures=\"\(r.failures.count)\" errors=\"\(r.transportError == nil ? 0 : 1)\" time=\"\(r.seconds)\">\n"
+            x += " failures=\"\(r.failures.count)\" errors=\"\(r.transportError == nil ? 0 : 1)\" time=\"\(seconds(r.seconds))\">\n"
             for c in r.checks {
                 x += "    <testcase classname=\"\(name)\" name=\"line \(c.line): \(esc(c.command))\">\n"
                 if !c.passed {

@@ -6,10 +6,6 @@
 
 public import CardTransport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Maps a pcsc-lite return code to a ``TransportError``, keeping the raw code
 /// and `pcsc_stringify_error`'s text.
 package func transportError(_ code: Int, _ function: String, backend: any PCSCBackend) -> TransportError {

@@ -137,9 +137,14 @@ public struct SocialSecurityApplet: Applet {
     }
 
     /// Checks the 4-byte MAC that ends a `84` command, under the session key
-    /// of STK and the card's last challenge (SPEC-4 §8.2).
+    /// of STK and the card's last challenge (SPEC-4 §8.2). `beforeCompare`
+    /// runs once everything but the comparison has been checked: a command
+    /// whose wrong MAC costs a try counts (and saves) the try there.
     /// - Returns: the session key, for decrypting the data.
-    func checkMAC(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> [UInt8] {
+    func checkMAC(
+        _ c: CommandAPDUView, _ card: inout VirtualCard,
+        beforeCompare: (inout VirtualCard) throws(CardStatusError) -> Void = { (_: inout VirtualCard) throws(CardStatusError) in }
+    ) throws(CardStatusError) -> [UInt8] {
         guard c.nc >= 4 else { throw .wrongLength }
         guard let stk = card.state.keys.first(where: {
             $0.usage == .maintenance && card.state.files.isAncestor($0.df, of: card.session.currentDF)
@@ -154,6 +159,7 @@ public struct SocialSecurityApplet: Applet {
             let sk = try SocialSecurityCrypto.sessionKey(algorithm, key: stk.value, random: challenge)
             return (sk, try SocialSecurityCrypto.mac(algorithm, sessionKey: sk, data: input))
         }
+        try beforeCompare(&card)
         guard constantTimeEquals(mac, bytes[(bytes.startIndex + macStart)..<(bytes.startIndex + macStart + 4)]) else {
             throw CardStatusError(.macInvalid)
         }
@@ -164,7 +170,8 @@ public struct SocialSecurityApplet: Applet {
     /// with the reload key (06): P2 `00` resets the social PIN's counter, P2
     /// `01` also loads the new PIN (`LD ‖ BCD PIN ‖ 80…` under the session
     /// key [INFERRED]). A wrong MAC counts against the reload key, which
-    /// locks after its tries (SPEC-7 §13.3).
+    /// locks after its tries (SPEC-7 §13.3): the try is counted and saved
+    /// before the MAC is compared, as for PINs, so that a crash can only lose one.
     func pinChangeUnblock(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
         guard c.p1 == 0, c.p2 <= 1 else { throw .incorrectP1P2 }
         let expectedLength = c.p2 == 0 ? 4 : algorithm.blockSize + 4
@@ -173,18 +180,14 @@ public struct SocialSecurityApplet: Applet {
         let pukIndex = try card.keyIndex(number: SocialSecurity.reloadKey, usage: .externalAuthentication)
         if card.state.keys[pukIndex].counter.isBlocked { throw .authenticationMethodBlocked }
         let pinIndex = try card.pinIndex(reference: SocialSecurity.socialPIN)
-        var sessionKey: [UInt8] = []
-        var macError: CardStatusError? = nil
+        let left = card.state.keys[pukIndex].counter.remaining - 1
+        let sessionKey: [UInt8]
         do {
-            sessionKey = try checkMAC(c, &card)
+            sessionKey = try checkMAC(c, &card) { (card: inout VirtualCard) throws(CardStatusError) in
+                try card.commit { (s: inout CardState) throws(CardStatusError) in s.keys[pukIndex].counter.remaining = left }
+            }
         } catch {
-            guard error.status == .macInvalid else { throw error }
-            macError = error
-        }
-        if let macError {
-            let left = card.state.keys[pukIndex].counter.remaining - 1
-            try card.commit { (s: inout CardState) throws(CardStatusError) in s.keys[pukIndex].counter.remaining = left }
-            throw left == 0 ? .authenticationMethodBlocked : macError
+            throw error.status == .macInvalid && left == 0 ? .authenticationMethodBlocked : error
         }
         var digits: [UInt8]? = nil
         if c.p2 == 1 {
@@ -205,11 +208,12 @@ public struct SocialSecurityApplet: Applet {
 
     // MARK: Life cycle
 
-    /// Both blocks need an external authentication in this session, a
-    /// challenge, and the STK MAC; a wrong MAC locks no key (SPEC-7 §13.1).
+    /// Both blocks need an external authentication in this session (a
+    /// verified PIN is not enough), a challenge, and the STK MAC; a wrong
+    /// MAC locks no key (SPEC-7 §13.1, ssc.md §5).
     func checkBlockPreconditions(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) {
         guard c.nc == 4 else { throw .wrongLength }
-        guard !card.session.security.isEmpty else { throw .securityStatusNotSatisfied }
+        guard card.session.security.hasAuthenticatedKey else { throw .securityStatusNotSatisfied }
         _ = try checkMAC(c, &card)
     }
 

@@ -62,6 +62,34 @@ public final class StopSignal: @unchecked Sendable {
         var p = pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, 0) > 0
     }
+
+    /// Blocks until the signal fires.
+    public func wait() {
+        var p = pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)
+        while poll(&p, 1, -1) < 0 && errno == EINTR {}
+    }
+
+    /// Fires on SIGINT and SIGTERM. A parent may have started the process
+    /// with those signals blocked (Foundation's Process does): they are
+    /// unblocked first. One stop signal per process: the handler writes to
+    /// the last one installed.
+    public func fireOnTerminationSignals() {
+        StopSignal.handlerFD = writeFD
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for s in [SIGINT, SIGTERM] {
+            signal(s) { _ in
+                var b: UInt8 = 1
+                _ = write(StopSignal.handlerFD, &b, 1)
+            }
+        }
+    }
+
+    /// Where the signal handler writes (a C handler cannot capture).
+    nonisolated(unsafe) static var handlerFD: Int32 = -1
 }
 
 /// Events for people and tests.

@@ -13,7 +13,8 @@ struct Decode: ParsableCommand {
             Commands show the case, CLA/INS/P1/P2 with the instruction's name, Nc, Ne
             and data; responses the status word and its meaning (and a TLV tree when the
             data is made of known tags); TLV blobs the tree with EMV/PBOC and
-            social-security tag names.
+            social-security tag names. The data of a command that carries a PIN or a key
+            shows as ** unless --show-secrets is given.
 
             A malformed input prints one line on standard error naming the input, the
             byte offset and the reason, prints nothing on standard output for it, and
@@ -34,6 +35,9 @@ struct Decode: ParsableCommand {
 
     @Flag(help: "Decode the inputs as BER-TLV data objects.")
     var tlv = false
+
+    @Flag(help: "Show the data of commands that carry a PIN or a key (VERIFY, CHANGE PIN, …); masked by default.")
+    var showSecrets = false
 
     @Argument(help: "Hex inputs (spaces allowed inside a quoted input).")
     var hex: [String]
@@ -63,7 +67,7 @@ struct Decode: ParsableCommand {
                 } else if response {
                     explanation = try Inspector.response(bytes)
                 } else {
-                    explanation = try Inspector.command(bytes)
+                    explanation = try Inspector.command(bytes, showSecrets: showSecrets)
                 }
             } catch let error as APDUFormatError {
                 printError("\(label): byte offset \(error.offset): \(error.reason)")

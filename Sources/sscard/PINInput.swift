@@ -5,10 +5,6 @@
 import ArgumentParser
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct PINOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the PIN from the first line of FILE (else $SSCARD_PIN, else a prompt).", valueName: "FILE"))
     var pinFile: String?
@@ -39,7 +35,7 @@ struct PINOptions: ParsableArguments {
         } else if !variable.isEmpty, let v = ProcessInfo.processInfo.environment[variable] {
             text = v
         } else {
-            guard let typed = promptWithoutEcho(prompt) else {
+            guard let typed = System.promptWithoutEcho(prompt) else {
                 throw CLIError(
                     "no PIN given and no terminal to ask: use \(option) or $\(variable.isEmpty ? "SSCARD_NEW_PIN" : variable)",
                     status: ExitStatus.badInput)
@@ -51,26 +47,5 @@ struct PINOptions: ParsableArguments {
             throw CLIError("a PIN is 4 to 16 digits", status: ExitStatus.badInput)
         }
         return pin
-    }
-
-    /// Reads a line from /dev/tty with echo off; `nil` without a terminal.
-    static func promptWithoutEcho(_ prompt: String) -> String? {
-        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var saved = termios()
-        guard tcgetattr(fd, &saved) == 0 else { return nil }
-        var quiet = saved
-        quiet.c_lflag &= ~tcflag_t(ECHO)
-        _ = tcsetattr(fd, TCSAFLUSH, &quiet)
-        defer {
-            _ = tcsetattr(fd, TCSAFLUSH, &saved)
-            writeAll(fd, "\n")
-        }
-        writeAll(fd, prompt)
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while Glibc.read(fd, &byte, 1) == 1, byte != 0x0A { line.append(byte) }
-        return String(decoding: line, as: UTF8.self)
     }
 }

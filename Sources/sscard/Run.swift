@@ -101,7 +101,7 @@ struct Run: ParsableCommand {
                         traceText += "> \(APDUMask.describe(entry.command))\n< \(Hex.encode(entry.response, separator: " "))\n"
                     }
                 }
-                let result = ScriptRunner.run(script, on: session, clock: { Date().timeIntervalSince1970 })
+                let result = ScriptRunner.run(script, on: session)
                 results.append(result)
                 report(result)
             }

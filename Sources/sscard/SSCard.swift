@@ -2,12 +2,6 @@
 
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Exit statuses, everywhere (DESIGN.md "Command line").
 enum ExitStatus {
     /// A check failed: an expectation, a declined transaction, a wrong PIN.
@@ -19,12 +13,16 @@ enum ExitStatus {
 }
 
 struct SSCard: ParsableCommand {
+    /// The release: `sscard --version`.
+    static let version = "0.2.0"
+
     static let configuration = CommandConfiguration(
         commandName: "sscard",
         abstract: "Terminal emulator and APDU engine for China's financial social security card.",
         discussion: """
             Exit status: 0 success; 1 a check failed; 2 bad input or usage; 3 a transport failure.
             """,
+        version: "sscard \(SSCard.version)",
         subcommands: [Send.self, Run.self, Social.self, Bank.self, Serve.self, Readers.self, CardCommand.self, Profiles.self, Decode.self]
     )
 }
@@ -36,14 +34,14 @@ enum Main {
             var command = try SSCard.parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Glibc.exit(exit.rawValue)
+            System.exit(exit.rawValue)
         } catch {
             let code = SSCard.exitCode(for: error)
             // swift-argument-parser uses EX_USAGE (64) for usage errors; the
             // project's contract is 2 for bad input or usage.
             if code.rawValue == 64 {
                 printError(SSCard.fullMessage(for: error))
-                Glibc.exit(ExitStatus.badInput)
+                System.exit(ExitStatus.badInput)
             }
             SSCard.exit(withError: error)
         }

@@ -10,13 +10,6 @@ import CardTransportPCSC
 import Foundation
 import VPCDBridge
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Where a signal handler writes to stop the bridges (a handler cannot capture).
-nonisolated(unsafe) var stopSignalFD: Int32 = -1
-
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Keep virtual cards inserted in pcscd's vpcd reader until SIGINT or SIGTERM.",
@@ -105,20 +98,7 @@ struct Serve: ParsableCommand {
                     })
             }
             let stop = StopSignal()
-            stopSignalFD = stop.writeFD
-            // A parent may have started us with these signals blocked
-            // (Foundation's Process does): take them back.
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
-            pthread_sigmask(SIG_UNBLOCK, &set, nil)
-            for s in [SIGINT, SIGTERM] {
-                signal(s) { _ in
-                    var b: UInt8 = 1
-                    _ = write(stopSignalFD, &b, 1)
-                }
-            }
+            stop.fireOnTerminationSignals()
             let group = DispatchGroup()
             for bridge in bridges {
                 group.enter()
@@ -129,8 +109,7 @@ struct Serve: ParsableCommand {
                 thread.start()
             }
             // Wait for the stop signal, then end every connection at once.
-            var p = pollfd(fd: stop.readFD, events: Int16(POLLIN), revents: 0)
-            while poll(&p, 1, -1) < 0 && errno == EINTR {}
+            stop.wait()
             for bridge in bridges { bridge.interrupt() }
             group.wait()
             if !quiet { printLine("stopped: the card\(bridges.count > 1 ? "s are" : " is") removed") }

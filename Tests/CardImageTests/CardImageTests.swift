@@ -41,6 +41,7 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
         pins["user"] = user
         json["pins"] = pins
         let e = #expect(throws: CardImageError.self) { try decode(json) }
+        #expect(e?.code == .invalidValue)
         #expect(e?.description == "card.json: pins.user.limit: must be 1…15")
     }
 
@@ -106,6 +107,7 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
 
     @Test func notJSON() {
         let e = #expect(throws: CardImageError.self) { try CardImageCodec.decode(Data("{ nope".utf8), file: "x.json") }
+        #expect(e?.code == .malformed)
         #expect(e?.description.hasPrefix("x.json: not valid JSON") == true)
     }
 }
@@ -119,7 +121,7 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
         try file.create(state)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(throws: CardImageError.self) { try file.create(state) }
+        #expect(throws: CardImageError(.alreadyExists, field: "", "")) { try file.create(state) }
         try file.save(state)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["card.json"], "no temporary file left")
         #expect(try file.load() == state)
@@ -138,6 +140,7 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
 
     @Test func unreadableFile() {
         let e = #expect(throws: CardImageError.self) { try CardImageFile(path: "/nonexistent/card.json").load() }
+        #expect(e?.code == .unreadable)
         #expect(e?.description == "/nonexistent/card.json: cannot read: No such file or directory")
     }
 }
@@ -145,6 +148,7 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
 @Suite struct ProfileTests {
     @Test func unknownProfileListsTheKnownOnes() {
         let e = #expect(throws: CardImageError.self) { try CardProfiles.resolve("nope") }
+        #expect(e?.code == .unknownProfile)
         #expect(e?.description.contains("iso-test") == true)
     }
 
@@ -162,12 +166,14 @@ func decode(_ json: [String: Any]) throws(CardImageError) -> CardState {
         try #"{"schemaVersion":1,"name":"bad","base":"iso-test","pins":{"user":{"limit":0}}}"#
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let e = #expect(throws: CardImageError.self) { try CardProfiles.resolve(bad) }
+        #expect(e?.code == .invalidValue)
         #expect(e?.description == "\(bad): pins.user.limit: must be 1…15")
 
         let unknownPIN = dir + "/unknown.json"
         try #"{"schemaVersion":1,"name":"x","base":"iso-test","pins":{"bank":{"limit":3}}}"#
             .write(toFile: unknownPIN, atomically: true, encoding: .utf8)
-        #expect(throws: CardImageError.self) { try CardProfiles.resolve(unknownPIN) }
+        let unknown = #expect(throws: CardImageError.self) { try CardProfiles.resolve(unknownPIN) }
+        #expect(unknown?.code == .invalidValue, "\(unknown.map { "\($0)" } ?? "")")
     }
 
     @Test func summaryMasksPINs() throws {

@@ -59,15 +59,18 @@ func pattern(_ s: String) -> ResponsePattern {
     }
 
     @Test(arguments: [
-        ("< 9000", 1, "an expected response before any command"),
-        ("00A40000\n< 9000\n< 9000", 3, "a second expected response for the same command"),
-        ("00A4\n", 1, "a command APDU needs at least 4 bytes (CLA INS P1 P2)"),
-        ("00A40000\n< 9G00", 2, "'G' in the expected response (hex digits, X, XX or *)"),
-        ("reset\n< 3B00", 2, "an expected response after reset (use '< OK: <ATR>' in a transcript)"),
-        ("hello", 1, "not a command: character 1 'h' is not a hex digit"),
-    ] as [(String, Int, String)])
-    func errorsNameTheLine(_ text: String, _ line: Int, _ reason: String) {
+        ("< 9000", 1, ScriptError.Code.misplacedExpectation, "an expected response before any command"),
+        ("00A40000\n< 9000\n< 9000", 3, .misplacedExpectation, "a second expected response for the same command"),
+        ("00A4\n", 1, .badCommand, "a command APDU needs at least 4 bytes (CLA INS P1 P2)"),
+        ("00A40000\n< 9G00", 2, .badExpectation, "'G' in the expected response (hex digits, X, XX or *)"),
+        ("reset\n< 3B00", 2, .misplacedExpectation, "an expected response after reset (use '< OK: <ATR>' in a transcript)"),
+        ("hello", 1, .badCommand, "not a command: character 1 'h' is not a hex digit"),
+        ("# @card a b\n", 1, .badDirective, "'# @card' takes one profile name"),
+        ("> RESET\n< KO: no card\n", 2, .failedReset, "the transcript records a failed reset"),
+    ] as [(String, Int, ScriptError.Code, String)])
+    func errorsNameTheLine(_ text: String, _ line: Int, _ code: ScriptError.Code, _ reason: String) {
         let e = #expect(throws: ScriptError.self) { try ScriptParser.parse(text, name: "s.apdu") }
+        #expect(e?.code == code)
         #expect(e?.line == line)
         #expect(e?.reason == reason)
         #expect(e?.description == "s.apdu:\(line): \(reason)")

@@ -95,7 +95,7 @@ func emvtoolCard() -> VirtualCard {
         _ = card.powerOn()
         _ = card.transmit(h("00A4040008A000000333010101"))
         #expect(card.hex("80A8000002830000") == "6985")
-        #expect(throws: CardImageError.self) { try BankCounter.activate(&state, pin: nil) }
+        #expect(throws: CardImageError(.missingValue, field: "", "")) { try BankCounter.activate(&state, pin: nil) }
         try BankCounter.activate(&state, pin: "246810")
         card = CardFactory.virtualCard(state)
         _ = card.powerOn()

@@ -1,12 +1,14 @@
 import CardSimulator
 import CardStandards
 import CardAPDU
+import CardCommands
+import CardFileSystem
 import CardCrypto
 import CardPersonalization
 import CardRuntime
 import CardTransport
 import SocialSecurityApplet
-import Terminal
+@testable import Terminal
 import Testing
 
 func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal, VirtualCardTransport) {
@@ -89,7 +91,8 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
             #expect(try t.card.exchange([0x84, 0x24, 0x00, 0x00, 0x04, 1, 2, 3, 4]).response == expected)
         }
         #expect(transport.card.state.keys.first { $0.label == "PUK" }?.counter.isBlocked == true)
-        #expect(throws: TerminalError.self) { try t.reloadPIN("123456") }
+        let e = #expect(throws: TerminalError.self) { try t.reloadPIN("123456") }
+        #expect(e?.code == .cardStatus && e?.status == .authenticationMethodBlocked, "\(e.map { "\($0)" } ?? "")")
     }
 
     @Test(arguments: ["default", "default-des"])
@@ -101,7 +104,8 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         #expect(try t.verifyPIN("8888") == .verified)
         #expect(transport.card.state.pins.first { $0.label == "social" }?.digits == [8, 8, 8, 8])
         try t.block(card: false)
-        #expect(throws: TerminalError.self) { try t.readBasics() }
+        let e = #expect(throws: TerminalError.self) { try t.readBasics() }
+        #expect(e?.code == .cardStatus && e?.status == .applicationBlocked, "\(e.map { "\($0)" } ?? "")")
         // The bank application is unaffected by the social block.
         let bank = try t.card.exchange([0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01])
         #expect(bank.response.suffix(2) == [0x90, 0x00])
@@ -140,5 +144,53 @@ func terminal(_ profile: String, seed: UInt64? = nil) throws -> (SocialTerminal,
         // The terminal number is readable (SFI 22 in the environment's DF).
         _ = psam.transmit([0x00, 0xA4, 0x00, 0x00])
         #expect(psam.transmit([0x00, 0xB0, 0x96, 0x00, 0x06]) == [0x51, 0x01, 0x00, 0x00, 0x00, 0x01, 0x90, 0x00])
+    }
+}
+
+/// Saves every state it is given, newest last.
+final class SavedStates: CardPersistence {
+    var saved: [CardState] = []
+    func save(_ state: CardState) throws { saved.append(state) }
+}
+
+@Suite struct MaintenanceRuleTests {
+    /// 841E and 8416 under a right MAC, after a verified social PIN but no
+    /// external authentication: the spec asks for EA (ssc.md §5), so both
+    /// answer 6982 and nothing is blocked.
+    @Test(arguments: [false, true])
+    func blocksNeedExternalAuthenticationNotAPIN(_ wholeCard: Bool) throws {
+        let (t, transport) = try terminal("default-des")
+        try t.start()
+        try t.loadCardID()
+        let verified = try t.card.send("VERIFY") { () throws(APDUFormatError) in
+            try .verify(reference: SocialSecurity.socialPIN, pin: [0x12, 0x34, 0x56])
+        }
+        #expect(verified.status == .success)
+        let command = try t.withMaintenanceMAC(wholeCard ? .socialCardBlock : .socialApplicationBlock, step: "block")
+        #expect(try t.card.send(command).status == .securityStatusNotSatisfied)
+        #expect(transport.card.state.cardBlocked == false)
+        #expect(transport.card.state.files[transport.card.state.files.index(ofLabel: "ssse")!].df?.blocked == false)
+        // With the external authentication the same command goes through.
+        try t.externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
+        let again = try t.withMaintenanceMAC(wholeCard ? .socialCardBlock : .socialApplicationBlock, step: "block")
+        #expect(try t.card.send(again).status == .success)
+    }
+
+    /// An 8424 costs the reload key a try, saved before the MAC is compared
+    /// (as for PINs): the first save the command makes shows the PUK's
+    /// counter one down, the next one gives it back.
+    @Test func pinUnblockCountsThePUKTryBeforeComparingTheMAC() throws {
+        let (t, transport) = try terminal("default-des")
+        let store = SavedStates()
+        transport.card.persistence = store
+        try t.start()
+        try t.loadCardID()
+        try t.externalAuthenticate(number: SocialSecurity.reloadKey, keyID: PSAM.KeyID.puk)
+        let limit = try #require(transport.card.state.keys.first { $0.label == "PUK" }?.counter.limit)
+        let command = try t.withMaintenanceMAC(try .socialPINUnblock(encryptedPIN: nil), step: "PIN UNBLOCK")
+        store.saved = []
+        #expect(try t.card.send(command).status == .success)
+        let puk = store.saved.map { $0.keys.first { $0.label == "PUK" }!.counter.remaining }
+        #expect(puk == [limit - 1, limit], "the try is saved first, then given back")
     }
 }

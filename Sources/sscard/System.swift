@@ -1,0 +1,59 @@
+// SSCard — the CLI's one user of libc: writing to descriptors, the
+// no-echo prompt, the exit status.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum System {
+    /// Ends the process with `status`.
+    static func exit(_ status: Int32) -> Never {
+        #if canImport(Glibc)
+        Glibc.exit(status)
+        #elseif canImport(Darwin)
+        Darwin.exit(status)
+        #endif
+    }
+
+    /// Reads a line from /dev/tty with echo off; `nil` without a terminal.
+    static func promptWithoutEcho(_ prompt: String) -> String? {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var saved = termios()
+        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        _ = tcsetattr(fd, TCSAFLUSH, &quiet)
+        defer {
+            _ = tcsetattr(fd, TCSAFLUSH, &saved)
+            writeAll(fd, "\n")
+        }
+        writeAll(fd, prompt)
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != 0x0A { line.append(byte) }
+        return String(decoding: line, as: UTF8.self)
+    }
+}
+
+/// Writes a whole buffer to a file descriptor, retrying short writes.
+func writeAll(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        offset += n
+    }
+}
+
+/// One line on standard output, written at once (not buffered), so that a
+/// reader of a pipe sees every line the moment it is printed.
+func printLine(_ line: String) { writeAll(1, line + "\n") }
+
+/// One line on standard error.
+func printError(_ line: String) { writeAll(2, line + "\n") }
