@@ -11,7 +11,12 @@ SSCARD = .build/debug/sscard
 VENV = .build-venv/emv
 EMVTOOL = $(VENV)/bin/emvtool
 
-.PHONY: all build run test bench bench-pcsc deps venv clean
+# The release build links the Swift runtime statically: no Swift shared
+# libraries to load and relocate at every start (sscard links
+# FoundationEssentials only, never Foundation with its ICU data).
+RELEASE_FLAGS = -c release --static-swift-stdlib
+
+.PHONY: all build release run test bench bench-pcsc deps venv clean
 
 all: build
 
@@ -21,6 +26,10 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+# .build/release/sscard, for installing and for the benchmarks.
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product sscard
 
 # The main job: the conformance suite on the embedded virtual card (each
 # script names its profile with a '# @card' line), then a social read.
@@ -41,8 +50,7 @@ test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-bench:
-	$(SWIFT) build -c release --product sscard
+bench: release
 	cd Benchmarks && $(SWIFT) package benchmark
 
 # APDU/s through pcscd + vpcd: the virtual card against a C echo card.

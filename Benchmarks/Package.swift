@@ -51,6 +51,8 @@ let package = Package(
                 .product(name: "CardRuntime", package: sscard),
                 .product(name: "CardPersonalization", package: sscard),
                 .product(name: "CardTransport", package: sscard),
+                .product(name: "CardSimulator", package: sscard),
+                .product(name: "CardStandards", package: sscard),
                 .product(name: "Terminal", package: sscard),
                 .product(name: "SocialSecurityApplet", package: sscard),
             ],
@@ -64,10 +66,17 @@ let package = Package(
                 .product(name: "BackOffice", package: sscard),
                 .product(name: "CardPersonalization", package: sscard),
                 .product(name: "CardTransport", package: sscard),
+                .product(name: "CardSimulator", package: sscard),
                 .product(name: "Terminal", package: sscard),
                 .product(name: "CardCrypto", package: sscard),
             ],
             path: "Benchmarks/Bank",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Startup",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Startup",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Not an ordo-one benchmark: it needs pcscd and vpcd (pcsc/run.sh sets

@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 if pgrep -x pcscd >/dev/null; then echo "another pcscd is running; stop it first" >&2; exit 1; fi
 cc -O2 -o "$work/echo-card" "$here/echo-card.c"
-(cd "$root" && swift build -c release --product sscard >/dev/null)
+(cd "$root" && make -s release >/dev/null)
 (cd "$root/Benchmarks" && swift build -c release --product PCSCThroughput >/dev/null)
 sscard="$root/.build/release/sscard"
 driver="$root/Benchmarks/.build/release/PCSCThroughput"

@@ -3,9 +3,9 @@
 import CardAPDU
 import CardCrypto
 import CardStandards
-public import CardFileSystem
+import CardFileSystem
 public import CardRuntime
-public import Foundation
+public import FoundationEssentials
 
 /// Converts card state to and from image JSON.
 public enum CardImageCodec {
@@ -167,7 +167,7 @@ public enum CardImageCodec {
         case .valueNotFound(let type, let ctx):
             return CardImageError(file: file, field: path(ctx.codingPath), "must be \(typeName(type)), not null")
         case .dataCorrupted(let ctx):
-            let underlying = (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let underlying = (ctx.underlyingError as? CocoaError)?.userInfo["NSDebugDescription"] as? String
             return CardImageError(
                 ctx.codingPath.isEmpty ? .malformed : .invalidValue, file: file, field: path(ctx.codingPath),
                 ctx.codingPath.isEmpty ? "not valid JSON\(underlying.map { ": \($0)" } ?? "")" : ctx.debugDescription)

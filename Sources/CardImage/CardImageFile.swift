@@ -6,7 +6,7 @@
 // one, never a mix; a crash at any moment leaves one of them.
 
 public import CardRuntime
-public import Foundation
+import FoundationEssentials
 
 #if canImport(Glibc)
 import Glibc
@@ -50,11 +50,11 @@ public final class CardImageFile: CardPersistence {
     }
 
     package static func reason(_ error: any Error) -> String {
-        // Foundation wraps the errno of a failed read (on Linux a
-        // POSIXError value, not an NSError): say the errno's text.
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error {
-            let u = underlying as NSError
-            if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
+        // Foundation wraps the errno of a failed read in a CocoaError
+        // (the POSIXError under "NSUnderlyingError"): say the errno's text.
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        if let cocoa = error as? CocoaError, let posix = cocoa.userInfo["NSUnderlyingError"] as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
         }
         if let e = error as? SystemCallError { return e.description }
         return "\(error)"

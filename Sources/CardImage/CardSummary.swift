@@ -1,7 +1,7 @@
 // SSCard — CardImage
 
 import CardAPDU
-public import CardFileSystem
+import CardFileSystem
 public import CardRuntime
 
 /// A readable description of a card for `sscard card show`, with PINs and

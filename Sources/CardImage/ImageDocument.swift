@@ -4,7 +4,7 @@
 // schema version. Documents are plain Codable mirrors; `CardImageCodec`
 // turns them into `CardState` and back, naming the field of any bad value.
 
-import Foundation
+import FoundationEssentials
 
 /// Schema version 1 of a card image.
 package struct ImageDocument: Codable {

@@ -3,10 +3,10 @@
 import CardStandards
 import CardAPDU
 import CardCrypto
-public import CardFileSystem
+import CardFileSystem
 public import CardImage
 public import CardRuntime
-import Foundation
+import FoundationEssentials
 import PSAMApplet
 import SocialSecurityApplet
 import PBOCApplet

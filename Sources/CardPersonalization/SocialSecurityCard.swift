@@ -20,7 +20,7 @@
 
 import CardAPDU
 public import CardImage
-public import CardCrypto
+import CardCrypto
 import CardFileSystem
 public import CardRuntime
 import CardTLV

@@ -6,7 +6,7 @@
 // PSAM holds them, so terminal and card agree without sharing card keys.
 
 public import CardStandards
-public import CardCrypto
+import CardCrypto
 import PSAMApplet
 
 public enum TestIssuer {

@@ -1,6 +1,6 @@
 // SSCard — CardRuntime
 
-public import CardCrypto
+import CardCrypto
 public import CardStandards
 
 /// What a card key is for.
@@ -51,7 +51,7 @@ public struct CardKey: Hashable, Sendable {
     }
 }
 
-public import CardAPDU
+package import CardAPDU
 import CardFileSystem
 
 extension VirtualCard {

@@ -3,8 +3,8 @@
 // SELECT, READ/UPDATE BINARY, READ/UPDATE/APPEND RECORD (ISO/IEC 7816-4 §11.2,
 // §11.3, §11.4; SSC part 5 §6.10–6.11 and table 32).
 
-public import CardAPDU
-public import CardFileSystem
+import CardAPDU
+import CardFileSystem
 import CardTLV
 
 extension VirtualCard {

@@ -1,6 +1,6 @@
 // SSCard — CardRuntime
 
-public import CardAPDU
+import CardAPDU
 import CardStandards
 
 /// A try counter (STYLE.md §3.5).

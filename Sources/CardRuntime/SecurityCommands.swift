@@ -7,7 +7,7 @@
 // saved, then the PIN is compared in constant time, then a correct PIN gets
 // its try back. A crash between the two can only lose a try, never give one.
 
-public import CardAPDU
+package import CardAPDU
 import CardFileSystem
 import CardStandards
 

@@ -7,7 +7,7 @@
 // change before the answer leaves.
 
 public import CardAPDU
-public import CardFileSystem
+import CardFileSystem
 
 /// An answer before Le handling: data and a status word.
 public struct CardAnswer: Hashable, Sendable {

@@ -1,6 +1,6 @@
 // SSCard — CardScript
 
-public import CardAPDU
+import CardAPDU
 public import CardTransport
 
 /// The verdict on one expected response.

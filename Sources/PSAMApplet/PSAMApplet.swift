@@ -13,7 +13,7 @@
 //   └── ADF DF01 D15600000590 (masters)
 
 public import CardAPDU
-public import CardCrypto
+import CardCrypto
 import CardFileSystem
 public import CardRuntime
 import CardStandards

@@ -11,7 +11,7 @@
 // §1.4 (free, RK external authentication, UK for updates, "PIN or RK").
 
 public import CardAPDU
-public import CardCrypto
+import CardCrypto
 import CardFileSystem
 public import CardRuntime
 public import CardStandards

@@ -6,7 +6,7 @@
 // with EXTERNAL AUTHENTICATE through the PSAM, read EF06; and the PIN
 // services (verify, change, reload under MAC) and the blocks.
 
-public import CardAPDU
+import CardAPDU
 import CardCommands
 import CardCrypto
 public import CardStandards

@@ -3,7 +3,7 @@
 // echo on the terminal. Never from a plain argument, which `ps` would show.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 struct PINOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the PIN from the first line of FILE (else $SSCARD_PIN, else a prompt).", valueName: "FILE"))
@@ -42,7 +42,7 @@ struct PINOptions: ParsableArguments {
             }
             text = typed
         }
-        let pin = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pin = String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
         guard (4...16).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw CLIError("a PIN is 4 to 16 digits", status: ExitStatus.badInput)
         }

@@ -4,7 +4,8 @@ import ArgumentParser
 import CardAPDU
 import CardScript
 import CardTransport
-import Foundation
+import CardImage
+import FoundationEssentials
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,15 +53,14 @@ struct Run: ParsableCommand {
         var files: [String] = []
         let fm = FileManager.default
         for path in paths {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+            guard let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else {
                 throw CLIError("\(path): no such file or directory", status: ExitStatus.badInput)
             }
-            if isDir.boolValue {
-                guard let walker = fm.enumerator(atPath: path) else {
+            if type == .typeDirectory {
+                guard let all = try? fm.subpathsOfDirectory(atPath: path) else {
                     throw CLIError("\(path): cannot list the directory", status: ExitStatus.badInput)
                 }
-                let found = walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".apdu") }.sorted()
+                let found = all.filter { $0.hasSuffix(".apdu") }.sorted()
                 if found.isEmpty { throw CLIError("\(path): no .apdu scripts in it", status: ExitStatus.badInput) }
                 files += found.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
             } else {
@@ -117,7 +117,7 @@ struct Run: ParsableCommand {
                 if let junit { try JUnitReport.xml(results).write(toFile: junit, atomically: true, encoding: .utf8) }
                 if let trace { try traceText.write(toFile: trace, atomically: true, encoding: .utf8) }
             } catch {
-                throw CLIError("cannot write the report: \(error.localizedDescription)", status: ExitStatus.badInput)
+                throw CLIError("cannot write the report: \(CardImageFile.reason(error))", status: ExitStatus.badInput)
             }
             printLine("\(passed) passed, \(failed) failed")
             if results.contains(where: { $0.transportError != nil }) { throw ExitCode(ExitStatus.transport) }

@@ -7,7 +7,7 @@ import CardPersonalization
 import CardRuntime
 import CardTransport
 import CardTransportPCSC
-import Foundation
+import Dispatch
 import VPCDBridge
 
 struct Serve: ParsableCommand {
@@ -102,11 +102,10 @@ struct Serve: ParsableCommand {
             let group = DispatchGroup()
             for bridge in bridges {
                 group.enter()
-                let thread = Thread {
+                DispatchQueue.global().async {
                     bridge.run(until: stop)
                     group.leave()
                 }
-                thread.start()
             }
             // Wait for the stop signal, then end every connection at once.
             stop.wait()

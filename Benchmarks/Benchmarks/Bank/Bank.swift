@@ -6,6 +6,7 @@ import BackOffice
 import Benchmark
 import CardCrypto
 import CardPersonalization
+import CardSimulator
 import CardTransport
 import Terminal
 

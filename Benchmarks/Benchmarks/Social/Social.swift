@@ -7,6 +7,8 @@ import CardAPDU
 import CardCrypto
 import CardPersonalization
 import CardRuntime
+import CardStandards
+import CardSimulator
 import CardTransport
 import SocialSecurityApplet
 import Terminal

@@ -1,0 +1,91 @@
+// Start-up: every CLI call and every `sscard serve` pays it. Whole
+// processes of the release `sscard` (make bench builds it first): a trivial
+// command, and `serve` from exec to its TCP connection to vpcd, where a
+// listening socket of this benchmark stands in for vpcd (pcscd is not needed
+// to measure how soon the card side is ready). Budgets (issue 9): a trivial
+// command ≤ 5 ms, serve start → connected ≤ 10 ms.
+
+import Benchmark
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The release `sscard` beside this package, or $SSCARD_BIN.
+let sscard: String = {
+    if let bin = ProcessInfo.processInfo.environment["SSCARD_BIN"] { return bin }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/release/sscard").path
+}()
+
+/// Runs `sscard` with `arguments` to its end, output discarded.
+func run(_ arguments: [String]) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: sscard)
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try! p.run()
+    p.waitUntilExit()
+    precondition(p.terminationStatus == 0, "sscard \(arguments) exited \(p.terminationStatus)")
+}
+
+/// A loopback listener on a free port, standing in for vpcd.
+final class Listener: @unchecked Sendable {
+    let fd: Int32
+    let port: UInt16
+
+    init() {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(fd, $0, length) } }
+        precondition(listen(fd, 4) == 0, "listen failed")
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Waits for one connection and closes it.
+    func acceptOne() {
+        let c = accept(fd, nil, nil)
+        precondition(c >= 0, "accept failed")
+        close(c)
+    }
+}
+
+/// `sscard serve` from exec to its connection (measured), then SIGTERM and wait (not measured).
+func serveUntilConnected(_ listener: Listener, _ benchmark: Benchmark) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: sscard)
+    p.arguments = ["serve", "--quiet", "--vpcd", "127.0.0.1:\(listener.port)", "--card", "default"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    benchmark.startMeasurement()
+    try! p.run()
+    listener.acceptOne()
+    benchmark.stopMeasurement()
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(5), maxIterations: 200)
+    Benchmark("sscard --version, whole process") { benchmark in
+        for _ in benchmark.scaledIterations { run(["--version"]) }
+    }
+    Benchmark("sscard profiles, whole process") { benchmark in
+        for _ in benchmark.scaledIterations { run(["profiles"]) }
+    }
+    let listener = Listener()
+    Benchmark("sscard serve: start to connected") { benchmark in
+        serveUntilConnected(listener, benchmark)
+    }
+}
