@@ -25,15 +25,17 @@ public enum CipherAlgorithm: String, Hashable, Sendable, CaseIterable {
 }
 
 /// SM4, fetched from the default provider once: an implicit fetch
-/// (`EVP_sm4_ecb()` at every init) looks the name up each time.
-final class FetchedCiphers: @unchecked Sendable {
-    static let shared = FetchedCiphers()
-    let sm4: OpaquePointer?
-    let sm4CBC: OpaquePointer?
-    private init() {
-        sm4 = EVP_CIPHER_fetch(nil, "SM4-ECB", nil) ?? EVP_sm4_ecb()
-        sm4CBC = EVP_CIPHER_fetch(nil, "SM4-CBC", nil) ?? EVP_sm4_cbc()
-    }
+/// (`EVP_sm4_ecb()` at every init) looks the name up each time. A fetched
+/// EVP_CIPHER is immutable and may be used from any thread (OpenSSL's
+/// threads(7)); the addresses are kept as integers, set once by Swift's
+/// thread-safe lazy initialization of a static.
+enum FetchedCiphers {
+    private static let addresses: (sm4: UInt, sm4CBC: UInt) = (
+        UInt(bitPattern: EVP_CIPHER_fetch(nil, "SM4-ECB", nil) ?? EVP_sm4_ecb()),
+        UInt(bitPattern: EVP_CIPHER_fetch(nil, "SM4-CBC", nil) ?? EVP_sm4_cbc())
+    )
+    static var sm4: OpaquePointer? { OpaquePointer(bitPattern: addresses.sm4) }
+    static var sm4CBC: OpaquePointer? { OpaquePointer(bitPattern: addresses.sm4CBC) }
 }
 
 /// A block cipher key, ready for ECB and CBC.
@@ -41,8 +43,9 @@ final class FetchedCiphers: @unchecked Sendable {
 /// DES keys hold their two key schedules (set up once, in `init`) and run
 /// through libcrypto's DES block functions. SM4 keys hold an EVP context
 /// per direction, each set up the first time it is used (a MAC key never
-/// decrypts), then reused.
-public final class BlockCipher: @unchecked Sendable {
+/// decrypts), then reused. Not for sharing between threads: the SM4
+/// contexts are set up and used without a lock.
+public final class BlockCipher {
     public let algorithm: CipherAlgorithm
     private let material: [UInt8]
     private let des: UnsafeMutablePointer<sscard_des_key>?
@@ -102,10 +105,10 @@ public final class BlockCipher: @unchecked Sendable {
             }
         }
         if encrypt {
-            if encryptContext == nil { encryptContext = context(FetchedCiphers.shared.sm4, encrypt: true) }
+            if encryptContext == nil { encryptContext = context(FetchedCiphers.sm4, encrypt: true) }
             return run(encryptContext!, data)
         }
-        if decryptContext == nil { decryptContext = context(FetchedCiphers.shared.sm4, encrypt: false) }
+        if decryptContext == nil { decryptContext = context(FetchedCiphers.sm4, encrypt: false) }
         return run(decryptContext!, data)
     }
 
@@ -149,7 +152,7 @@ public final class BlockCipher: @unchecked Sendable {
             }
         }
         if cbcContext == nil {
-            cbcContext = context(FetchedCiphers.shared.sm4CBC, encrypt: true, iv: chain)
+            cbcContext = context(FetchedCiphers.sm4CBC, encrypt: true, iv: chain)
         } else {
             // Same key, new IV: no key schedule again.
             guard EVP_CipherInit_ex(cbcContext!, nil, nil, nil, chain, 1) == 1 else {

@@ -88,16 +88,18 @@ public enum PBOCCrypto {
 }
 
 /// One transaction's session key with its ciphers, set up once and used for
-/// every cryptogram, ARPC and MAC of the transaction.
-public final class PBOCSession: @unchecked Sendable {
+/// every cryptogram, ARPC and MAC of the transaction. Not for sharing
+/// between threads (its cipher is not).
+public final class PBOCSession {
     public let algorithm: PBOCAlgorithm
     public let key: [UInt8]
-    private lazy var whole = try? BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: key)
+    private let whole: BlockCipher?
 
     /// The session key of a card key and an ATC.
     public init(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) {
         self.algorithm = algorithm
         self.key = try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: algorithm)
+        self.whole = try BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: key)
     }
 
     /// An application cryptogram or MAC (8 bytes) over `data`.

@@ -126,14 +126,14 @@ public enum CardFactory {
             guard let df = files[i].df, let name = df.name else { continue }
             if name == SocialSecurity.ssseName && i != FileSystem.mf {
                 let algorithm = algorithmID(df.fciProprietary).flatMap(SocialSecurityAlgorithm.init(rawValue:)) ?? .des
-                card.applets[i] = SocialSecurityApplet(ssse: i, algorithm: algorithm)
+                card.register(SocialSecurityApplet(ssse: i, algorithm: algorithm), at: i)
             } else if name == PSAM.aid {
-                card.applets[i] = PSAMApplet()
+                card.register(PSAMApplet(), at: i)
             } else if name == PBOC.debitAID {
-                card.applets[i] = PBOCApplet(adf: i)
+                card.register(PBOCApplet(adf: i), at: i)
                 // In the PSE and at the MF, outside the ADF, GPO and GENERATE AC answer 6985.
-                if let pse = files[i].parent, pse != FileSystem.mf { card.applets[pse] = PBOCApplet(adf: i) }
-                if card.applets[FileSystem.mf] == nil { card.applets[FileSystem.mf] = PBOCApplet(adf: i) }
+                if let pse = files[i].parent, pse != FileSystem.mf { card.register(PBOCApplet(adf: i), at: pse) }
+                if !card.hasApplet(at: FileSystem.mf) { card.register(PBOCApplet(adf: i), at: FileSystem.mf) }
             }
         }
         return card

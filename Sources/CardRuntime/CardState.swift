@@ -59,10 +59,6 @@ public struct SessionState: Sendable {
     /// Bytes kept for GET RESPONSE (T=0 mode) and the status to end with.
     public var pending: [UInt8] = []
     public var pendingStatus: StatusWord = .success
-    /// Volatile working data of the current applet (a PSAM's session key).
-    public var appletScratch: [UInt8] = []
-    /// Volatile state of the current application's applet (a transaction in progress).
-    public var appletSession: (any Sendable)? = nil
 
     public init() {}
 }

@@ -90,8 +90,8 @@ extension VirtualCard {
             session.security.clear()
             session.challenge = nil
         }
-        // A new selection starts a new transaction for the applet.
-        session.appletSession = nil
+        // A new selection starts a new transaction for the applets.
+        endAppletSessions(bySelect: true)
         if let df = node.df {
             session.currentDF = target
             session.currentEF = nil

@@ -14,11 +14,20 @@ import CardStandards
 extension VirtualCard {
     /// The PIN object a reference names in the current DF or above it, deepest first.
     package func pinIndex(reference: UInt8) throws(CardStatusError) -> Int {
-        let candidates = state.pins.indices.filter { state.pins[$0].reference == reference }
-        guard let best = state.files.deepest(candidates, from: session.currentDF, df: { state.pins[$0].df }) else {
-            throw .referencedDataNotFound
+        // One pass, no candidate list: a card has a handful of PINs.
+        var best = -1
+        var bestDepth = -1
+        for i in state.pins.indices where state.pins[i].reference == reference {
+            let df = state.pins[i].df
+            guard state.files.isAncestor(df, of: session.currentDF) else { continue }
+            let depth = state.files.depth(of: df)
+            if depth > bestDepth {
+                best = i
+                bestDepth = depth
+            }
         }
-        return candidates[best]
+        guard best >= 0 else { throw .referencedDataNotFound }
+        return best
     }
 
     /// Counts a try against a counter, then compares.

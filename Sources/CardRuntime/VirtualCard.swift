@@ -26,11 +26,51 @@ public protocol CardPersistence: AnyObject {
     func save(_ state: CardState) throws
 }
 
+/// What an applet keeps while the card is powered (Java Card's transient
+/// memory): a transaction in progress, a session key. It starts afresh at
+/// power-on and, unless the applet says otherwise, at every SELECT.
+public protocol AppletSession {
+    init()
+}
+
+/// The session of an applet that keeps none.
+public struct NoAppletSession: AppletSession {
+    public init() {}
+}
+
 /// An application's own commands (Java Card's `Applet.process`).
 public protocol Applet: Sendable {
+    /// The applet's volatile state, typed: the runtime keeps one per
+    /// registered applet and hands it to ``process(_:card:session:)``.
+    associatedtype Session: AppletSession = NoAppletSession
+    /// Whether a SELECT (of any file) ends the session; power-off always does.
+    static var sessionEndsOnSelect: Bool { get }
     /// Handles a command sent while the applet's application is current, or
     /// returns `nil` to let the card OS handle it.
-    func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer?
+    func process(_ command: CommandAPDUView, card: inout VirtualCard, session: inout Session) throws(CardStatusError) -> CardAnswer?
+}
+
+extension Applet {
+    public static var sessionEndsOnSelect: Bool { true }
+}
+
+/// A registered applet with its session, behind one existential.
+protocol AppletSlot {
+    mutating func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer?
+    mutating func endSession(bySelect: Bool)
+}
+
+struct RegisteredApplet<A: Applet>: AppletSlot {
+    let applet: A
+    var session = A.Session()
+
+    mutating func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+        try applet.process(command, card: &card, session: &session)
+    }
+
+    mutating func endSession(bySelect: Bool) {
+        if !bySelect || A.sessionEndsOnSelect { session = A.Session() }
+    }
 }
 
 /// A virtual card: persistent state, session state and the command set.
@@ -41,8 +81,8 @@ public struct VirtualCard {
     public var session = SessionState()
     /// Where state changes are saved before each answer; `nil` keeps them in memory.
     public var persistence: (any CardPersistence)?
-    /// Applets by application DF (node index).
-    public var applets: [Int: any Applet] = [:]
+    /// Applets with their sessions, by application DF (node index).
+    var applets: [Int: any AppletSlot] = [:]
     public private(set) var isPowered = false
 
     public init(state: CardState, persistence: (any CardPersistence)? = nil) {
@@ -53,22 +93,36 @@ public struct VirtualCard {
     /// Registers an applet for the application DF with this name (AID).
     /// - Returns: `false` when no DF has the name.
     @discardableResult
-    public mutating func register(_ applet: any Applet, forDFNamed name: [UInt8]) -> Bool {
+    public mutating func register(_ applet: some Applet, forDFNamed name: [UInt8]) -> Bool {
         guard let df = state.files.dfs(namedWithPrefix: name).first(where: { state.files[$0].df?.name == name }) else {
             return false
         }
-        applets[df] = applet
+        register(applet, at: df)
         return true
     }
 
-    /// The applet of the nearest DF, from `index` up, that has one.
-    func applet(for index: Int) -> (any Applet)? {
+    /// Registers an applet for the DF at node `df` (replacing any there).
+    public mutating func register(_ applet: some Applet, at df: Int) {
+        applets[df] = RegisteredApplet(applet: applet)
+    }
+
+    /// Whether an applet is registered at node `df`.
+    public func hasApplet(at df: Int) -> Bool { applets[df] != nil }
+
+    /// The DF of the nearest applet, from `index` up.
+    func appletDF(for index: Int) -> Int? {
         var i: Int? = index
         while let j = i {
-            if let a = applets[j] { return a }
+            if applets[j] != nil { return j }
             i = state.files[j].parent
         }
         return nil
+    }
+
+    /// Ends the applets' sessions: all of them at power-on and off, those
+    /// that end on SELECT when a file is selected.
+    mutating func endAppletSessions(bySelect: Bool) {
+        for df in applets.keys { applets[df]!.endSession(bySelect: bySelect) }
     }
 
     // MARK: Power
@@ -76,6 +130,7 @@ public struct VirtualCard {
     /// Powers the card (cold reset) and returns the ATR.
     public mutating func powerOn() -> [UInt8] {
         session = SessionState()
+        endAppletSessions(bySelect: false)
         isPowered = true
         return state.atr.bytes
     }
@@ -85,6 +140,7 @@ public struct VirtualCard {
 
     public mutating func powerOff() {
         session = SessionState()
+        endAppletSessions(bySelect: false)
         isPowered = false
     }
 
@@ -142,10 +198,11 @@ public struct VirtualCard {
         let cla = command.cla
         if cla == 0xFF { throw .claNotSupported }
         if cla & 0x80 == 0 && cla & 0x03 != 0 { throw CardStatusError(.logicalChannelNotSupported) }
-        if !applets.isEmpty, let applet = applet(for: session.currentDF),
-            let answer = try applet.process(command, card: &self)
-        {
-            return answer
+        // The applet is taken out while it runs (it gets the card inout)
+        // and put back, with its session, whatever happens.
+        if !applets.isEmpty, let df = appletDF(for: session.currentDF), var slot = applets.removeValue(forKey: df) {
+            defer { applets[df] = slot }
+            if let answer = try slot.process(command, card: &self) { return answer }
         }
         guard let entry = Self.table[Int(command.ins)] else { throw .insNotSupported }
         guard entry.classes.contains(cla) else { throw .claNotSupported }

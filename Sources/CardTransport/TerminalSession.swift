@@ -13,7 +13,7 @@ public struct Exchange: Sendable {
     /// The final response (data joined across GET RESPONSEs, last SW).
     public var response: [UInt8]
     /// Every raw exchange on the wire, in order.
-    public var wire: [(command: [UInt8], response: [UInt8])]
+    public var wire: WireLog
 }
 
 /// A line of trace.
@@ -21,6 +21,9 @@ public struct TraceEntry: Sendable {
     public var command: [UInt8]
     public var response: [UInt8]
 }
+
+/// Every raw exchange of one command, in order.
+public typealias WireLog = [(command: [UInt8], response: [UInt8])]
 
 /// A terminal's view of a card.
 public final class TerminalSession {
@@ -41,9 +44,10 @@ public final class TerminalSession {
     public func connect() throws(TransportError) -> [UInt8] { try transport.connect() }
     public func reset(cold: Bool = true) throws(TransportError) -> [UInt8] { try transport.reset(cold: cold) }
 
-    func wire(_ command: [UInt8], _ log: inout [(command: [UInt8], response: [UInt8])]) throws(TransportError) -> [UInt8] {
+    /// One exchange on the wire, traced, and logged when there is a log.
+    func wire(_ command: [UInt8], _ log: inout WireLog?) throws(TransportError) -> [UInt8] {
         let response = try transport.transmit(command)
-        log.append((command, response))
+        log?.append((command, response))
         traceSink?(TraceEntry(command: command, response: response))
         return response
     }
@@ -53,12 +57,20 @@ public final class TerminalSession {
     /// - Throws: ``TransportError`` when the card cannot be reached or its
     ///   answer is not a response APDU; never for a status word.
     public func send(_ command: CommandAPDU) throws(TransportError) -> ResponseAPDU {
-        let e = try exchange(command.encoded, parsed: command)
-        do {
-            return try ResponseAPDU(bytes: e.response)
-        } catch {
-            throw TransportError(.communication, reason: "the card's answer has \(e.response.count) byte(s), fewer than SW1 SW2")
+        let bytes = command.encoded
+        var log: WireLog? = nil
+        var response = try wire(bytes, &log)
+        let n = response.count
+        guard n >= 2 else {
+            throw TransportError(.communication, reason: "the card's answer has \(n) byte(s), fewer than SW1 SW2")
         }
+        // The common case, without an exchange log: nothing to handle.
+        if response[n - 2] == 0x61 || response[n - 2] == 0x6C {
+            response = try handle(response, to: bytes, parsed: command, log: &log)
+        }
+        let status = StatusWord(sw1: response[response.count - 2], sw2: response[response.count - 1])
+        response.removeLast(2)
+        return ResponseAPDU(data: response, status: status)
     }
 
     /// Sends command bytes as given (a script's, a user's), handling
@@ -68,13 +80,22 @@ public final class TerminalSession {
     }
 
     func exchange(_ command: [UInt8], parsed: CommandAPDU?) throws(TransportError) -> Exchange {
-        var log: [(command: [UInt8], response: [UInt8])] = []
+        var log: WireLog? = []
         var response = try wire(command, &log)
         // The common case: nothing to handle.
         let n = response.count
-        if n < 2 || (response[n - 2] != 0x61 && response[n - 2] != 0x6C) {
-            return Exchange(command: command, response: response, wire: log)
+        if n >= 2 && (response[n - 2] == 0x61 || response[n - 2] == 0x6C) {
+            response = try handle(response, to: command, parsed: parsed, log: &log)
         }
+        return Exchange(command: command, response: response, wire: log ?? [])
+    }
+
+    /// The `6Cxx` resend and the `61xx` GET RESPONSEs after `response`,
+    /// as switched on; every wire exchange goes to `log` when there is one.
+    func handle(
+        _ first: [UInt8], to command: [UInt8], parsed: CommandAPDU?, log: inout WireLog?
+    ) throws(TransportError) -> [UInt8] {
+        var response = first
         // 6Cxx: resend once with the exact Le (only meaningful for a command
         // that has an Le field or none: case 1/2).
         if autoResendOnWrongLe, response.count == 2, response[0] == 0x6C,
@@ -97,6 +118,6 @@ public final class TerminalSession {
             }
             if !data.isEmpty { response = data + response }
         }
-        return Exchange(command: command, response: response, wire: log)
+        return response
     }
 }

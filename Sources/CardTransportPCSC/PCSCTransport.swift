@@ -66,7 +66,7 @@ public enum ShareMode: Sendable {
 }
 
 /// A PC/SC context (`SCardEstablishContext`), released in deinit.
-final class PCSCContext: @unchecked Sendable {
+final class PCSCContext: Sendable {
     let backend: any PCSCBackend
     let handle: Int
 
@@ -123,7 +123,7 @@ public enum PCSCReaders {
 }
 
 /// A card in a PC/SC reader.
-public final class PCSCTransport: CardTransport, @unchecked Sendable {
+public final class PCSCTransport: CardTransport {
     public let reader: String
     public let share: ShareMode
     /// Protocols to accept (T=0 and/or T=1).
@@ -251,7 +251,7 @@ public final class PCSCTransport: CardTransport, @unchecked Sendable {
 }
 
 /// Reader and card events (`SCardGetStatusChange` with the PnP pseudo-reader).
-public final class PCSCMonitor: @unchecked Sendable {
+public final class PCSCMonitor {
     public enum Event: Hashable, Sendable {
         case readerAdded(String)
         case readerRemoved(String)

@@ -93,16 +93,59 @@ public struct PBOCCounters: Hashable, Sendable {
     }
 }
 
-/// A transaction in progress (volatile: one selection).
-struct PBOCTransaction: Sendable {
-    var gpoDone = false
-    var gacCount = 0
+/// Card verification results (IAD bytes 4–7, the VIS layout of pboc.md §8):
+/// byte 1 is the length (`03`), bytes 2–3 flags, byte 4 the issuer script
+/// count in its high nibble and a flag.
+public struct CardVerificationResults: OptionSet, Hashable, Sendable {
+    /// Byte 2 in bits 23–16, byte 3 in 15–8, byte 4's flags in 7–0.
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let secondACNotRequested = Self(rawValue: 0x80 << 16)
+    public static let secondACIsTC = Self(rawValue: 0x40 << 16)
+    public static let firstACIsARQC = Self(rawValue: 0x20 << 16)
+    public static let firstACIsTC = Self(rawValue: 0x10 << 16)
+    public static let issuerAuthenticationFailed = Self(rawValue: 0x08 << 16)
+    public static let offlinePINPerformed = Self(rawValue: 0x04 << 16)
+    public static let offlinePINFailed = Self(rawValue: 0x02 << 16)
+    public static let pinTryLimitExceeded = Self(rawValue: 0x40 << 8)
+    public static let issuerAuthenticationNotPerformed = Self(rawValue: 0x04 << 8)
+    public static let issuerScriptFailed = Self(rawValue: 0x08)
+
+    /// The four bytes, with `scripts` (up to 15) in byte 4's high nibble.
+    public func bytes(scripts: Int) -> [UInt8] {
+        [0x03, UInt8(truncatingIfNeeded: rawValue >> 16), UInt8(truncatingIfNeeded: rawValue >> 8),
+         UInt8(min(scripts, 15)) << 4 | UInt8(truncatingIfNeeded: rawValue)]
+    }
+}
+
+/// A transaction in progress: the applet's session, from its selection to
+/// the next SELECT or power-off.
+public struct PBOCTransaction: AppletSession {
+    /// Where the transaction is: selected → GPO done → first GENERATE AC
+    /// (its type) → second (both types).
+    enum Phase: Equatable {
+        case selected
+        case optionsProcessed
+        case firstAC(CryptogramType)
+        case completed(first: CryptogramType, second: CryptogramType)
+    }
+
+    /// EXTERNAL AUTHENTICATE with the issuer's ARPC, at most once.
+    enum IssuerAuthentication: Equatable {
+        case notTried, passed, failed
+    }
+
+    /// The offline PIN in this transaction.
+    enum CardholderVerification: Equatable {
+        case notTried, verified, failed
+    }
+
+    var phase = Phase.selected
+    /// The first cryptogram when it was an ARQC: the ARPC and the script MACs cover it.
     var arqc: [UInt8]? = nil
-    var firstGAC: UInt8 = 0  // CID of the 1st GAC
-    var issuerAuthenticated: Bool? = nil
-    var externalAuthenticateTried = false
-    var pinVerified = false
-    var pinFailed = false
+    var issuerAuthentication = IssuerAuthentication.notTried
+    var cardholderVerification = CardholderVerification.notTried
     var scriptCount = 0
     var scriptFailed = false
     /// The internal data objects as last read or written (this applet is
@@ -110,6 +153,38 @@ struct PBOCTransaction: Sendable {
     var objects: [BERTag: [UInt8]]? = nil
     /// The session key of UDK-AC and this transaction's ATC, set up once.
     var acSession: PBOCSession? = nil
+
+    public init() {}
+
+    /// The first GENERATE AC's type, once there was one.
+    var firstAC: CryptogramType? {
+        switch phase {
+        case .firstAC(let t), .completed(let t, _): t
+        default: nil
+        }
+    }
+
+    /// The CVR for a GENERATE AC answering `second` (nil for the first).
+    func cvr(second: CryptogramType?, pinBlocked: Bool) -> CardVerificationResults {
+        var r: CardVerificationResults = []
+        if let second {
+            if second == .tc { r.insert(.secondACIsTC) }
+            if issuerAuthentication == .notTried { r.insert(.issuerAuthenticationNotPerformed) }
+        } else {
+            r.insert(.secondACNotRequested)
+        }
+        switch firstAC {
+        case .arqc: r.insert(.firstACIsARQC)
+        case .tc: r.insert(.firstACIsTC)
+        default: break
+        }
+        if issuerAuthentication == .failed { r.insert(.issuerAuthenticationFailed) }
+        if cardholderVerification != .notTried { r.insert(.offlinePINPerformed) }
+        if cardholderVerification == .failed { r.insert(.offlinePINFailed) }
+        if pinBlocked { r.insert(.pinTryLimitExceeded) }
+        if scriptFailed { r.insert(.issuerScriptFailed) }
+        return r
+    }
 }
 
 /// The PBOC debit applet, registered on the ADF.
@@ -121,7 +196,9 @@ public struct PBOCApplet: Applet {
     static let afl: [UInt8] = [0x08, 0x01, 0x03, 0x00]
     static let pdolLength = 11
 
-    public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+    public func process(
+        _ c: CommandAPDUView, card: inout VirtualCard, session t: inout PBOCTransaction
+    ) throws(CardStatusError) -> CardAnswer? {
         // Registered on the PSE too: a transaction command there, outside the
         // ADF, has its conditions of use unsatisfied (EMV).
         if card.session.currentDF != adf {
@@ -129,12 +206,12 @@ public struct PBOCApplet: Applet {
             return nil
         }
         switch (c.cla, c.ins) {
-        case (0x80, 0xA8): return try gpo(c, &card)
-        case (0x80, 0xCA): return try getData(c, &card)
-        case (0x80, 0xAE): return try generateAC(c, &card)
-        case (0x00, 0x82): return try externalAuthenticate(c, &card)
-        case (0x00, 0x20): return try verify(c, &card)
-        case (0x84, 0x1E), (0x84, 0x18), (0x84, 0x16), (0x84, 0x24), (0x04, 0xDA): return try script(c, &card)
+        case (0x80, 0xA8): return try gpo(c, &card, &t)
+        case (0x80, 0xCA): return try getData(c, &card, &t)
+        case (0x80, 0xAE): return try generateAC(c, &card, &t)
+        case (0x00, 0x82): return try externalAuthenticate(c, &card, &t)
+        case (0x00, 0x20): return try verify(c, &card, &t)
+        case (0x84, 0x1E), (0x84, 0x18), (0x84, 0x16), (0x84, 0x24), (0x04, 0xDA): return try script(c, &card, &t)
         case (_, 0xA8), (_, 0xCA), (_, 0xAE):
             throw .claNotSupported
         default:
@@ -144,31 +221,26 @@ public struct PBOCApplet: Applet {
 
     // MARK: State
 
-    func transaction(_ card: VirtualCard) -> PBOCTransaction {
-        card.session.appletSession as? PBOCTransaction ?? PBOCTransaction()
-    }
-
-    func store(_ t: PBOCTransaction, _ card: inout VirtualCard) { card.session.appletSession = t }
-
-    var blocked: (VirtualCard) -> Bool { { $0.state.files[adf].df?.blocked == true } }
+    func blocked(_ card: VirtualCard) -> Bool { card.state.files[adf].df?.blocked == true }
 
     /// The internal data objects.
-    func data(_ card: VirtualCard) throws(CardStatusError) -> [BERTag: [UInt8]] {
-        if let cached = (card.session.appletSession as? PBOCTransaction)?.objects { return cached }
+    func data(_ card: VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> [BERTag: [UInt8]] {
+        if let cached = t.objects { return cached }
         guard let i = card.state.files.index(ofLabel: PBOCDebit.dataLabel), case .transparent(let f)? = card.state.files[i].ef?.content
         else { throw .noPreciseDiagnosis }
         guard let nodes = try? BERTLV.parse(f.data) else { throw .noPreciseDiagnosis }
         var out: [BERTag: [UInt8]] = [:]
         for n in nodes.roots { out[n.tag] = Array(n.value) }
+        t.objects = out
         return out
     }
 
     /// Rewrites data objects (saved before the answer leaves).
-    func update(_ card: inout VirtualCard, _ changes: [BERTag: [UInt8]]) throws(CardStatusError) {
-        var objects = try data(card)
-        for (t, v) in changes { objects[t] = v }
+    func update(_ card: inout VirtualCard, _ t: inout PBOCTransaction, _ changes: [BERTag: [UInt8]]) throws(CardStatusError) {
+        var objects = try data(card, &t)
+        for (tag, v) in changes { objects[tag] = v }
         var b = TLVBuilder()
-        for t in objects.keys.sorted() { b.append(t, objects[t]!) }
+        for tag in objects.keys.sorted() { b.append(tag, objects[tag]!) }
         let bytes = b.bytes
         guard let i = card.state.files.index(ofLabel: PBOCDebit.dataLabel) else { throw .noPreciseDiagnosis }
         try card.commit { (s: inout CardState) throws(CardStatusError) in
@@ -176,9 +248,7 @@ public struct PBOCApplet: Applet {
                 ef.content = .transparent(TransparentFile(data: bytes))
             }
         }
-        var t = transaction(card)
         t.objects = objects
-        store(t, &card)
     }
 
     func countersIndex(_ card: VirtualCard) throws(CardStatusError) -> Int {
@@ -230,11 +300,16 @@ public struct PBOCApplet: Applet {
         return s
     }
 
+    /// Whether the bank PIN is blocked.
+    func pinBlocked(_ card: VirtualCard) throws(CardStatusError) -> Bool {
+        card.state.pins[try card.pinIndex(reference: PBOC.plaintextPIN)].counter.isBlocked
+    }
+
     // MARK: GET PROCESSING OPTIONS
 
     /// `80 A8 00 00 Lc 83 L <PDOL data> 00`: the ATC goes up by one and is
     /// saved; the answer is AIP and AFL in format 1 (or 2).
-    func gpo(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func gpo(_ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> CardAnswer {
         guard c.p1 == 0, c.p2 == 0 else { throw .wrongParameters }
         let d = c.data
         guard d.count >= 2, d.first == 0x83 else { throw .incorrectData }
@@ -243,18 +318,17 @@ public struct PBOCApplet: Applet {
         var counters = try counters(card)
         let options = counters.options
         if length > Self.pdolLength || (options.strictPDOL && length != Self.pdolLength) { throw .wrongLength }
-        var t = transaction(card)
-        if t.gpoDone || blocked(card) || !counters.activated { throw .conditionsNotSatisfied }
+        if t.phase != .selected || blocked(card) || !counters.activated { throw .conditionsNotSatisfied }
         guard counters.atc < 0xFFFF else { throw .conditionsNotSatisfied }
         counters.atc += 1
         try setCounters(&card, counters)
-        let cache = transaction(card).objects
-        t = PBOCTransaction()
-        t.objects = cache
-        t.gpoDone = true
-        t.pinVerified = transaction(card).pinVerified
-        t.pinFailed = transaction(card).pinFailed
-        store(t, &card)
+        // A new transaction; the data objects read and an offline PIN
+        // verified since the selection stay.
+        var next = PBOCTransaction()
+        next.objects = t.objects
+        next.cardholderVerification = t.cardholderVerification
+        next.phase = .optionsProcessed
+        t = next
         var b = TLVBuilder()
         if options.gpoFormat2 {
             b.appendConstructed(0x77) { r in
@@ -269,21 +343,21 @@ public struct PBOCApplet: Applet {
 
     // MARK: GET DATA
 
-    func getData(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func getData(_ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> CardAnswer {
         guard c.nc == 0 else { throw .wrongLength }
         let tag = BERTag(UInt32(c.p1) << 8 | UInt32(c.p2))
         let raw: BERTag = c.p1 == 0 ? BERTag(UInt32(c.p2)) : tag
         guard PBOCDebit.getDataTags.contains(raw) else { throw .referencedDataNotFound }
         let value: [UInt8]
         if raw == 0x9F17 {
-            let pin = try card.pinIndex(reference: 0x80)
+            let pin = try card.pinIndex(reference: PBOC.plaintextPIN)
             value = [card.state.pins[pin].counter.remaining]
         } else if raw == 0x9F36 || raw == 0x9F13 || raw == 0x9F79 {
             let c = try counters(card)
             let a = raw == 0x9F36 ? c.atc : c.lastOnlineATC
             value = raw == 0x9F79 ? c.ecBalance : [UInt8(a >> 8), UInt8(a & 0xFF)]
         } else {
-            guard let v = try data(card)[raw] else { throw .referencedDataNotFound }
+            guard let v = try data(card, &t)[raw] else { throw .referencedDataNotFound }
             value = v
         }
         return CardAnswer(TLVBuilder.encode(raw, value))
@@ -293,22 +367,16 @@ public struct PBOCApplet: Applet {
 
     /// Offline plaintext PIN (`00 20 00 80`) through the card OS's PIN object;
     /// the result goes into the CVR. Enciphered PIN (`88`) is not offered.
-    func verify(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
-        guard c.p1 == 0, c.p2 == 0x80 else { throw .incorrectP1P2 }
+    func verify(_ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> CardAnswer {
+        guard c.p1 == 0, c.p2 == PBOC.plaintextPIN else { throw .incorrectP1P2 }
         if c.nc != 0 && c.nc != 8 { throw .wrongLength }
-        var t = transaction(card)
         do {
             let answer = try card.verify(c)
-            if c.nc > 0 {
-                t.pinVerified = true
-                t.pinFailed = false
-                store(t, &card)
-            }
+            if c.nc > 0 { t.cardholderVerification = .verified }
             return answer
         } catch {
             if c.nc > 0, error.status.retriesRemaining != nil || error.status == .authenticationMethodBlocked {
-                t.pinFailed = true
-                store(t, &card)
+                t.cardholderVerification = .failed
             }
             throw error
         }
@@ -316,71 +384,57 @@ public struct PBOCApplet: Applet {
 
     // MARK: GENERATE AC
 
-    /// CVR (IAD bytes 4–7, the VIS layout of pboc.md §8).
-    func cvr(_ t: PBOCTransaction, second: UInt8?, _ card: VirtualCard) throws(CardStatusError) -> [UInt8] {
-        var b2: UInt8 = 0
-        if let second { b2 |= second == 0x40 ? 0x40 : 0x00 } else { b2 |= 0x80 }  // 2nd GAC: 10 = not requested
-        switch t.firstGAC {
-        case 0x80: b2 |= 0x20
-        case 0x40: b2 |= 0x10
-        default: break
-        }
-        if t.issuerAuthenticated == false { b2 |= 0x08 }
-        if t.pinVerified || t.pinFailed { b2 |= 0x04 }
-        if t.pinFailed { b2 |= 0x02 }
-        var b3: UInt8 = 0
-        let pin = try card.pinIndex(reference: 0x80)
-        if card.state.pins[pin].counter.isBlocked { b3 |= 0x40 }
-        if second != nil && t.issuerAuthenticated == nil { b3 |= 0x04 }
-        var b4 = UInt8(min(t.scriptCount, 15)) << 4
-        if t.scriptFailed { b4 |= 0x08 }
-        return [0x03, b2, b3, b4]
-    }
-
     /// `80 AE P1 00 Lc <CDOL data> 00`. The first asks for an AAC, a TC or an
     /// ARQC; with offline limits of zero the card answers an ARQC for a TC
     /// and never upgrades. The second gives a TC only after a successful
     /// issuer authentication with ARC "00" (9F56 = 80), else an AAC.
-    func generateAC(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
-        let requested = c.p1 & 0xC0
-        guard c.p2 == 0, requested != 0xC0, c.p1 & 0x3F == 0 else { throw .incorrectP1P2 }
-        var t = transaction(card)
-        guard t.gpoDone, t.gacCount < 2, !blocked(card) else { throw .conditionsNotSatisfied }
-        let first = t.gacCount == 0
+    func generateAC(_ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> CardAnswer {
+        guard c.p2 == 0, c.p1 & 0x3F == 0, let requested = CryptogramType(cid: c.p1) else { throw .incorrectP1P2 }
+        let firstType: CryptogramType?
+        switch t.phase {
+        case .optionsProcessed: firstType = nil
+        case .firstAC(let type): firstType = type
+        default: throw .conditionsNotSatisfied
+        }
+        guard !blocked(card) else { throw .conditionsNotSatisfied }
+        let first = firstType == nil
         guard c.nc == (first ? PBOCDebit.cdol1Length : PBOCDebit.cdol2Length) else { throw .wrongLength }
         let cdol = Array(c.data)
         var counters = try counters(card)
         let atc = counters.atc
-        let cid: UInt8
-        if first {
-            cid = requested == 0x00 ? 0x00 : 0x80
-            t.firstGAC = cid
+        let type: CryptogramType
+        if let firstType {
+            guard firstType == .arqc else { throw .conditionsNotSatisfied }
+            let approvedByIssuer = cdol[0] == 0x30 && cdol[1] == 0x30
+            type = requested == .tc && t.issuerAuthentication == .passed && approvedByIssuer ? .tc : .aac
+            t.phase = .completed(first: firstType, second: type)
         } else {
-            guard t.firstGAC == 0x80 else { throw .conditionsNotSatisfied }
-            let arc = Array(cdol[0..<2])
-            cid = requested == 0x40 && t.issuerAuthenticated == true && arc == [0x30, 0x30] ? 0x40 : 0x00
+            type = requested == .aac ? .aac : .arqc
+            t.phase = .firstAC(type)
         }
-        t.gacCount += 1
-        let cvr = try cvr(t, second: first ? nil : cid, card)
-        let macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)]) + Self.aip + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + cvr
+        let cvr = t.cvr(second: first ? nil : type, pinBlocked: try pinBlocked(card)).bytes(scripts: t.scriptCount)
+        var macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)])
+        macInput.append(contentsOf: Self.aip)
+        macInput.append(UInt8(atc >> 8))
+        macInput.append(UInt8(atc & 0xFF))
+        macInput.append(contentsOf: cvr)
         let alg = counters.options.algorithm
         let session = try acSession(&t, card, atc: atc, algorithm: alg)
         let ac = try crypto { () throws(CryptoError) in try session.cryptogram(macInput) }
-        if first && cid == 0x80 { t.arqc = ac }
-        store(t, &card)
-        let ec = Array(counters.ecBalance.suffix(5))
+        if first && type == .arqc { t.arqc = ac }
+        let ec = counters.ecBalance.suffix(5)
         let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [alg.rawValue, 0x0A, 0x01] + ec + [0, 0, 0, 0]
-        if !first && cid == 0x40 {
-            if t.issuerAuthenticated == true {
+        if !first && type == .tc {
+            if t.issuerAuthentication == .passed {
                 counters.lastOnlineATC = atc
                 try setCounters(&card, counters)
             }
-            try appendLog(cdol: Array(cdol[2...]), atc: atc, &card)
+            try appendLog(cdol: cdol, atc: atc, &card)
         }
-        let options = counters.options
+        let cid = type.rawValue
         var b = TLVBuilder()
         let atcBytes: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF)]
-        if options.gacFormat2 {
+        if counters.options.gacFormat2 {
             b.appendConstructed(0x77) { r in
                 r.append(0x9F27, [cid])
                 r.append(0x9F36, atcBytes)
@@ -393,11 +447,18 @@ public struct PBOCApplet: Applet {
         return CardAnswer(b.bytes)
     }
 
-    /// A log record in the 9F4F format (45 bytes): 9A 9F21 9F02 9F03 9F1A 5F2A 9F4E 9C 9F36.
+    /// A log record in the 9F4F format (45 bytes) from the second GENERATE
+    /// AC's CDOL2 data (ARC first): 9A 9F21 9F02 9F03 9F1A 5F2A 9F4E 9C 9F36.
     func appendLog(cdol: [UInt8], atc: UInt16, _ card: inout VirtualCard) throws(CardStatusError) {
         guard let log = card.state.files.ef(under: adf, sfi: 11) else { return }
-        let record = Array(cdol[21..<24]) + Array(cdol[29..<32]) + Array(cdol[0..<6]) + Array(cdol[6..<12])
-            + Array(cdol[12..<14]) + Array(cdol[19..<21]) + Array(cdol[32..<52]) + [cdol[24]] + [UInt8(atc >> 8), UInt8(atc & 0xFF)]
+        let d = cdol.dropFirst(2)
+        var record: [UInt8] = []
+        record.reserveCapacity(45)
+        for range in [21..<24, 29..<32, 0..<6, 6..<12, 12..<14, 19..<21, 32..<52, 24..<25] {
+            record.append(contentsOf: d[(d.startIndex + range.lowerBound)..<(d.startIndex + range.upperBound)])
+        }
+        record.append(UInt8(atc >> 8))
+        record.append(UInt8(atc & 0xFF))
         try card.commit { (s: inout CardState) throws(CardStatusError) in
             try s.files.updateEF(log) { (ef: inout ElementaryFile) throws(CardStatusError) in
                 guard case .records(var r) = ef.content else { return }
@@ -410,29 +471,28 @@ public struct PBOCApplet: Applet {
     // MARK: Issuer authentication and scripts
 
     /// `00 82 00 00 0A ARPC ‖ ARC`, method 1.
-    func externalAuthenticate(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func externalAuthenticate(
+        _ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction
+    ) throws(CardStatusError) -> CardAnswer {
         guard c.p1 == 0, c.p2 == 0 else { throw .incorrectP1P2 }
         guard (8...16).contains(c.nc) else { throw .wrongLength }
-        var t = transaction(card)
-        guard let arqc = t.arqc, !t.externalAuthenticateTried else { throw .conditionsNotSatisfied }
+        guard let arqc = t.arqc, t.issuerAuthentication == .notTried else { throw .conditionsNotSatisfied }
         guard c.nc == 10 else { throw .wrongLength }
-        t.externalAuthenticateTried = true
         let input = Array(c.data)
         let counters = try counters(card)
         let session = try acSession(&t, card, atc: counters.atc, algorithm: counters.options.algorithm)
         let expected = try crypto { () throws(CryptoError) in try session.arpc(arqc: arqc, arc: Array(input[8..<10])) }
-        t.issuerAuthenticated = constantTimeEquals(expected, input[0..<8])
-        store(t, &card)
-        return t.issuerAuthenticated == true ? .ok : CardAnswer([], .authenticationFailed)
+        let passed = constantTimeEquals(expected, input[0..<8])
+        t.issuerAuthentication = passed ? .passed : .failed
+        return passed ? .ok : CardAnswer([], .authenticationFailed)
     }
 
     /// Issuer scripts: the MAC is the first 4 bytes of the retail MAC under
     /// the session key of UDK-MAC and the ATC, over CLA INS P1 P2 Lc ‖ ATC ‖
     /// ARQC ‖ data (pboc.md §9). APPLICATION UNBLOCK on a blocked
     /// application, which had no ARQC, uses eight zero bytes for it [GAP].
-    func script(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func script(_ c: CommandAPDUView, _ card: inout VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> CardAnswer {
         guard c.nc >= 4 else { throw .wrongLength }
-        var t = transaction(card)
         let unblocking = c.ins == 0x18
         let arqc: [UInt8]
         if let a = t.arqc {
@@ -457,10 +517,8 @@ public struct PBOCApplet: Applet {
         t.scriptCount += 1
         guard constantTimeEquals(mac, c.data.suffix(4)) else {
             t.scriptFailed = true
-            store(t, &card)
             throw CardStatusError(.secureMessagingObjectsIncorrect)
         }
-        store(t, &card)
         let adf = self.adf
         switch (c.cla, c.ins) {
         case (0x84, 0x1E):
@@ -475,7 +533,7 @@ public struct PBOCApplet: Applet {
         case (0x84, 0x24):
             // P2 00: unblock; P2 02: unblock and a new PIN, enciphered [INFERRED block].
             guard c.p1 == 0, c.p2 == 0 || c.p2 == 2 else { throw .incorrectP1P2 }
-            let pin = try card.pinIndex(reference: 0x80)
+            let pin = try card.pinIndex(reference: PBOC.plaintextPIN)
             var digits: [UInt8]? = nil
             if c.p2 == 2 {
                 guard body.count == 16 else { throw .wrongLength }
@@ -501,8 +559,8 @@ public struct PBOCApplet: Applet {
                 counters.ecBalance = body
                 try setCounters(&card, counters)
             } else {
-                guard let old = try data(card)[tag], old.count == body.count else { throw .wrongLength }
-                try update(&card, [tag: body])
+                guard let old = try data(card, &t)[tag], old.count == body.count else { throw .wrongLength }
+                try update(&card, &t, [tag: body])
             }
         }
         return .ok

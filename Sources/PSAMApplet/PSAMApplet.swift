@@ -18,14 +18,27 @@ import CardFileSystem
 public import CardRuntime
 import CardStandards
 
+/// The PSAM's session: the key DELIVERY SESSION KEY derived, and the
+/// message a chained MAC (CIPHER DATA `07`/`03`) has collected so far.
+public struct PSAMSession: AppletSession {
+    var algorithm: SocialSecurityAlgorithm? = nil
+    var sessionKey: [UInt8] = []
+    var pendingMAC: [UInt8] = []
+    public init() {}
+}
+
 /// The PSAM applet, registered on each environment's ADF.
 public struct PSAMApplet: Applet {
     public init() {}
 
-    public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+    /// The session key outlives a SELECT (the terminal selects, then
+    /// delivers, then ciphers); power-off ends it.
+    public static var sessionEndsOnSelect: Bool { false }
+
+    public func process(_ c: CommandAPDUView, card: inout VirtualCard, session: inout PSAMSession) throws(CardStatusError) -> CardAnswer? {
         switch (c.cla, c.ins) {
-        case (0xBF, 0xDE): return try deliverSessionKey(c, &card)
-        case (0x80, 0xFA): return try cipherData(c, &card)
+        case (0xBF, 0xDE): return try deliverSessionKey(c, &card, &session)
+        case (0x80, 0xFA): return try cipherData(c, &session)
         default: return nil
         }
     }
@@ -43,7 +56,9 @@ public struct PSAMApplet: Applet {
     /// bytes each) are listed from the card's level upwards, so the last one
     /// is applied to the master first; the input is the session random
     /// (8 bytes for DES, 16 for SM4).
-    func deliverSessionKey(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func deliverSessionKey(
+        _ c: CommandAPDUView, _ card: inout VirtualCard, _ session: inout PSAMSession
+    ) throws(CardStatusError) -> CardAnswer {
         let levels = Int(c.p1 >> 5)
         guard levels <= 3 else { throw .incorrectP1P2 }
         let index: Int
@@ -62,21 +77,18 @@ public struct PSAMApplet: Applet {
             let key = try SocialSecurityCrypto.diversify(algorithm, key: master.value, factors: factors.reversed())
             return try SocialSecurityCrypto.sessionKey(algorithm, key: key, random: input)
         }
-        card.session.appletScratch = [algorithm.rawValue] + sessionKey
+        session = PSAMSession()
+        session.algorithm = algorithm
+        session.sessionKey = sessionKey
         return .ok
     }
 
     /// `80 FA P1 00 Lc data`: P1 `00`/`02` encrypt (ECB, whole blocks), `05`
     /// MAC of one message, `07` first / `03` next / `01` last part of a MAC.
-    func cipherData(_ c: CommandAPDUView, _ card: inout VirtualCard) throws(CardStatusError) -> CardAnswer {
+    func cipherData(_ c: CommandAPDUView, _ session: inout PSAMSession) throws(CardStatusError) -> CardAnswer {
         guard c.p2 == 0 else { throw .incorrectP1P2 }
-        let scratch = card.session.appletScratch
-        guard let first = scratch.first, let algorithm = SocialSecurityAlgorithm(rawValue: first) else {
-            throw .conditionsNotSatisfied
-        }
-        let keyLength = algorithm == .des ? 8 : 16
-        let sessionKey = Array(scratch[1...keyLength])
-        let pending = Array(scratch[(1 + keyLength)...])
+        guard let algorithm = session.algorithm else { throw .conditionsNotSatisfied }
+        let sessionKey = session.sessionKey
         let data = Array(c.data)
         switch c.p1 {
         case 0x00, 0x02:
@@ -86,14 +98,14 @@ public struct PSAMApplet: Applet {
             }
             return CardAnswer(out)
         case 0x05, 0x01:
-            let message = (c.p1 == 0x01 ? pending : []) + data
-            card.session.appletScratch = [first] + sessionKey
+            let message = (c.p1 == 0x01 ? session.pendingMAC : []) + data
+            session.pendingMAC = []
             let mac = try crypto { () throws(CryptoError) in
                 try SocialSecurityCrypto.mac(algorithm, sessionKey: sessionKey, data: message)
             }
             return CardAnswer(mac)
         case 0x07, 0x03:
-            card.session.appletScratch = [first] + sessionKey + (c.p1 == 0x03 ? pending : []) + data
+            session.pendingMAC = (c.p1 == 0x03 ? session.pendingMAC : []) + data
             return .ok
         default:
             throw .incorrectP1P2

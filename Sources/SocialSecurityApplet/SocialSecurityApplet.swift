@@ -28,7 +28,7 @@ public struct SocialSecurityApplet: Applet {
         self.algorithm = algorithm
     }
 
-    public func process(_ c: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+    public func process(_ c: CommandAPDUView, card: inout VirtualCard, session: inout NoAppletSession) throws(CardStatusError) -> CardAnswer? {
         let cla = c.cla, ins = c.ins
         // A blocked application: every command but SELECT (and the block itself) answers 9303.
         if card.state.files[ssse].df?.blocked == true, ins != 0xA4, !(cla == 0x84 && ins == 0x1E) {

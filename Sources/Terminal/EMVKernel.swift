@@ -18,21 +18,23 @@ public struct BankCardData: Sendable {
     public var aid: [UInt8]
     public var label: String
     /// Every data object read (FCI, records), by tag.
-    public var objects: [BERTag: [UInt8]]
+    public var objects: DataObjects
     public var aip: [UInt8]
     public var afl: [UInt8]
+    /// The PAN (`5A`), its BCD digits without the `F` padding.
+    public let pan: String
 
-    public init(aid: [UInt8], label: String, objects: [BERTag: [UInt8]], aip: [UInt8], afl: [UInt8]) {
+    public init(aid: [UInt8], label: String, objects: DataObjects, aip: [UInt8], afl: [UInt8]) {
         self.aid = aid
         self.label = label
         self.objects = objects
         self.aip = aip
         self.afl = afl
+        var digits: [UInt8] = []
+        for n in BCD.nibbles(objects[0x5A] ?? []) where n <= 9 { digits.append(0x30 + n) }
+        self.pan = String(decoding: digits, as: UTF8.self)
     }
 
-    public var pan: String {
-        Hex.encode(objects[0x5A] ?? []).filter { $0 != "F" }
-    }
     public var psn: UInt8 { objects[0x5F34]?.first ?? 0 }
     public var name: String { String(decoding: objects[0x5F20] ?? [], as: UTF8.self) }
     /// YYMMDD.
@@ -62,6 +64,31 @@ public struct TerminalVerificationResults: OptionSet, Hashable, Sendable {
     public var bytes: [UInt8] { (0..<5).map { UInt8(truncatingIfNeeded: rawValue >> UInt64(8 * (4 - $0))) } }
 }
 
+/// One step of a purchase, for the receipt and the log (rendered only when shown).
+public enum PurchaseStep: Hashable, Sendable, CustomStringConvertible {
+    case selected(aid: [UInt8], label: String)
+    case offlinePINVerified
+    case wrongPIN
+    case pinBlocked
+    case generateAC(first: Bool, GenerateACResponse)
+    case issuer(arc: [UInt8], reason: String)
+    case issuerAuthentication(StatusWord)
+    case issuerScript(number: Int, cla: UInt8, ins: UInt8, StatusWord)
+
+    public var description: String {
+        switch self {
+        case .selected(let aid, let label): "selected \(Hex.encode(aid)) \(label)"
+        case .offlinePINVerified: "offline PIN verified"
+        case .wrongPIN: "wrong PIN"
+        case .pinBlocked: "PIN blocked"
+        case .generateAC(let first, let r): "\(first ? "1st" : "2nd") GENERATE AC: \(r.type) \(Hex.encode(r.cryptogram))"
+        case .issuer(let arc, let reason): "issuer: ARC \(String(decoding: arc, as: UTF8.self)) (\(reason))"
+        case .issuerAuthentication(let sw): "issuer authentication: \(sw == .success ? "ok" : "failed \(sw)")"
+        case .issuerScript(let n, let cla, let ins, let sw): "issuer script \(n) (\(Hex.encode([cla, ins]))): \(sw)"
+        }
+    }
+}
+
 /// The outcome of a purchase.
 public struct PurchaseResult: Sendable {
     public var approved: Bool
@@ -74,7 +101,9 @@ public struct PurchaseResult: Sendable {
     public var tvr: TerminalVerificationResults
     /// The PAN the card carries.
     public var pan: String
-    public var steps: [String]
+    public var events: [PurchaseStep]
+    /// ``events`` as text.
+    public var steps: [String] { events.map(\.description) }
 }
 
 /// One GENERATE AC answer, format 1 (`80`) or 2 (`77`).
@@ -167,24 +196,8 @@ public final class EMVKernel {
         return r.data
     }
 
-    public static func objects(_ bytes: [UInt8]) -> [BERTag: [UInt8]] {
-        var out: [BERTag: [UInt8]] = [:]
-        collect(bytes, into: &out)
-        return out
-    }
-
-    /// Adds the primitive objects of `bytes` to `objects`; a tag already
-    /// there keeps its first value.
-    static func collect(_ bytes: [UInt8], into objects: inout [BERTag: [UInt8]]) {
-        guard let nodes = try? BERTLV.parse(bytes) else { return }
-        for n in nodes where !n.isConstructed { keepFirst(&objects[n.tag], n.value) }
-    }
-
-    /// One dictionary lookup for "insert unless present".
-    @inline(__always)
-    private static func keepFirst(_ slot: inout [UInt8]?, _ value: ArraySlice<UInt8>) {
-        if slot == nil { slot = Array(value) }
-    }
+    /// The primitive objects of `bytes`, by tag.
+    public static func objects(_ bytes: [UInt8]) -> DataObjects { DataObjects(parsing: bytes) }
 
     /// The value of the first object with `tag` among parsed `nodes`, at
     /// any depth; `nil` when there is none, it is constructed, or the parse failed.
@@ -194,7 +207,7 @@ public final class EMVKernel {
     }
 
     /// Application selection: the PSE's directory, else the known AIDs.
-    public func selectApplication() throws(TerminalError) -> (aid: [UInt8], fci: [BERTag: [UInt8]]) {
+    public func selectApplication() throws(TerminalError) -> (aid: [UInt8], fci: DataObjects) {
         _ = try card.powerOn()
         var candidates: [[UInt8]] = []
         let r = try send("SELECT PSE") { () throws(APDUFormatError) in try .select(name: PBOC.pseName) }
@@ -220,6 +233,11 @@ public final class EMVKernel {
     typealias DOLValues = [(tag: BERTag, value: [UInt8])]
 
     /// Fills a DOL from terminal values; missing values are zeros.
+    static func fill(_ dol: ArraySlice<UInt8>?, _ values: DOLValues) -> [UInt8] {
+        guard let dol else { return [] }
+        return fill(Array(dol), values)
+    }
+
     static func fill(_ dol: [UInt8], _ values: DOLValues) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -260,7 +278,7 @@ public final class EMVKernel {
     public func readApplication(amount: Int = 0) throws(TerminalError) -> BankCardData {
         let (aid, fci) = try selectApplication()
         let pdolValues: DOLValues = [(0x9F7A, [0x00]), (0x9F02, Self.bcdAmount(amount)), (0x5F2A, parameters.currency)]
-        let pdol = Self.fill(fci[0x9F38] ?? [], pdolValues)
+        let pdol = Self.fill(fci[0x9F38], pdolValues)
         let r = try send("GET PROCESSING OPTIONS") { () throws(APDUFormatError) in try .getProcessingOptions(pdolData: pdol) }
         if r.status == .conditionsNotSatisfied {
             throw TerminalError(.applicationUnavailable, step: "GET PROCESSING OPTIONS", status: r.status)
@@ -275,18 +293,17 @@ public final class EMVKernel {
             afl = Array(v.dropFirst(2))
         } else {
             let o = Self.objects(gpo)
-            aip = o[0x82] ?? []
-            afl = o[0x94] ?? []
+            aip = o.bytes(0x82) ?? []
+            afl = o.bytes(0x94) ?? []
         }
         guard aip.count == 2, afl.count % 4 == 0 else { throw TerminalError(.malformedResponse, step: "GET PROCESSING OPTIONS") }
         var objects = fci
-        objects.reserveCapacity(64)
         var i = 0
         while i + 4 <= afl.count {
             let sfi = afl[i] >> 3
             for record in afl[i + 1]...max(afl[i + 1], afl[i + 2]) {
                 let data = try ok("READ RECORD SFI \(sfi) \(record)") { .readRecord(record, sfi: sfi) }
-                Self.collect(data, into: &objects)
+                objects.collect(data)
             }
             i += 4
         }
@@ -303,15 +320,15 @@ public final class EMVKernel {
         for record in UInt8(1)...10 {
             let r = try send("READ RECORD SFI 1 \(record)") { .readRecord(record, sfi: 1) }
             guard r.status == .success else { break }
-            Self.collect(r.data, into: &objects)
+            objects.collect(r.data)
         }
-        var extra: [BERTag: [UInt8]] = [:]
+        var extra = DataObjects()
         for tag: UInt16 in [0x9F36, 0x9F13, 0x9F17, 0x9F4F] {
             let r = try send("GET DATA \(Hex.encode([UInt8(tag >> 8), UInt8(tag & 0xFF)]))") { .getData(tag: tag) }
-            if r.status == .success { Self.collect(r.data, into: &extra) }
+            if r.status == .success { extra.collect(r.data) }
         }
         var log: [BankLogEntry] = []
-        if let entry = objects[0x9F4D], entry.count == 2, entry[1] > 0 {
+        if let entry = objects.bytes(0x9F4D), entry.count == 2, entry[1] > 0 {
             for record in UInt8(1)...entry[1] {
                 let r = try send("READ RECORD log \(record)") { .readRecord(record, sfi: entry[0]) }
                 guard r.status == .success else { break }
@@ -329,27 +346,30 @@ public final class EMVKernel {
     public func purchase(amount: Int, pin: String?, host: IssuerHost) throws(TerminalError) -> PurchaseResult {
         exchanges.removeAll(keepingCapacity: true)
         let data = try readApplication(amount: amount)
-        var steps: [String] = ["selected \(Hex.encode(data.aid)) \(data.label)"]
+        var steps: [PurchaseStep] = [.selected(aid: data.aid, label: data.label)]
         var tvr: TerminalVerificationResults = [.offlineDataAuthenticationNotPerformed]
-        func stopped(_ reason: String, _ step: String) -> PurchaseResult {
+        func stopped(_ reason: String, _ step: PurchaseStep) -> PurchaseResult {
             PurchaseResult(
                 approved: false, cryptogramType: nil, cryptogram: [], atc: 0, arc: nil, reason: reason, tvr: tvr,
-                pan: data.pan, steps: steps + [step])
+                pan: data.pan, events: steps + [step])
         }
         // Risk checks for a domestic, CNY-only debit card.
-        let domestic = data.objects[0x5F28] == parameters.country
+        let domestic = data.objects.value(0x5F28, is: parameters.country)
         if let auc = data.objects[0x9F07], auc.count == 2 {
-            let allowed = domestic ? auc[0] & 0x28 != 0 : auc[0] & 0x14 != 0
+            let first = auc[auc.startIndex]
+            let allowed = domestic ? first & 0x28 != 0 : first & 0x14 != 0
             if !allowed { tvr.insert(.requestedServiceNotAllowed) }
         }
-        if data.objects[0x9F42] != nil && data.objects[0x9F42] != parameters.currency { tvr.insert(.requestedServiceNotAllowed) }
+        if data.objects[0x9F42] != nil && !data.objects.value(0x9F42, is: parameters.currency) {
+            tvr.insert(.requestedServiceNotAllowed)
+        }
         // YYMMDD in BCD: byte order is date order.
         if let expiry = data.objects[0x5F24], expiry.lexicographicallyPrecedes(parameters.date) { tvr.insert(.expiredApplication) }
         if let effective = data.objects[0x5F25], parameters.date.lexicographicallyPrecedes(effective) {
             tvr.insert(.applicationNotYetEffective)
         }
         // CVM: offline plaintext PIN (41 or 01) when listed and a PIN is given.
-        let cvm = data.objects[0x8E] ?? []
+        let cvm = data.objects.bytes(0x8E) ?? []
         var rules: [UInt8] = []
         var i = 8
         while i + 1 < cvm.count {
@@ -359,13 +379,13 @@ public final class EMVKernel {
         if rules.contains(0x01), let pin {
             let status = try verifyOfflinePIN(pin)
             if status == .success {
-                steps.append("offline PIN verified")
+                steps.append(.offlinePINVerified)
             } else if let left = status.retriesRemaining, left > 0 {
                 tvr.insert(.cardholderVerificationNotSuccessful)
-                return stopped("wrong PIN, \(left) \(left == 1 ? "try" : "tries") left", "wrong PIN")
+                return stopped("wrong PIN, \(left) \(left == 1 ? "try" : "tries") left", .wrongPIN)
             } else {
                 tvr.insert(.pinTryLimitExceeded)
-                return stopped("the bank PIN is blocked", "PIN blocked")
+                return stopped("the bank PIN is blocked", .pinBlocked)
             }
         } else if rules.contains(0x01) {
             tvr.insert(.pinRequiredButNotEntered)
@@ -377,16 +397,16 @@ public final class EMVKernel {
             (0x5F2A, parameters.currency), (0x9A, parameters.date), (0x9C, [parameters.transactionType]), (0x9F37, un),
             (0x9F21, parameters.time), (0x9F4E, Array(parameters.merchant.utf8.prefix(20))),
         ]
-        let cdol1 = Self.fill(data.objects[0x8C] ?? [], values)
+        let cdol1 = Self.fill(data.objects[0x8C], values)
         // Ask for a TC when nothing is wrong, an AAC when the TVR says decline.
         let requested: CryptogramType = tvr.isDisjoint(with: .denial) ? .tc : .aac
         let first = try Self.parseGAC(
             ok("GENERATE AC (1st)") { () throws(APDUFormatError) in try .generateAC(requested, cdolData: cdol1) })
-        steps.append("1st GENERATE AC: \(first.type) \(Hex.encode(first.cryptogram))")
+        steps.append(.generateAC(first: true, first))
         guard first.type == .arqc else {
             return PurchaseResult(
                 approved: first.type == .tc, cryptogramType: first.type, cryptogram: first.cryptogram, atc: first.atc, arc: nil,
-                reason: first.type == .tc ? "approved offline" : "declined offline", tvr: tvr, pan: data.pan, steps: steps)
+                reason: first.type == .tc ? "approved offline" : "declined offline", tvr: tvr, pan: data.pan, events: steps)
         }
         let response: AuthorizationResponse
         do {
@@ -397,26 +417,26 @@ public final class EMVKernel {
         } catch {
             throw TerminalError(.issuerHost, step: "issuer host", detail: "\(error)")
         }
-        steps.append("issuer: ARC \(String(decoding: response.arc, as: UTF8.self)) (\(response.reason))")
+        steps.append(.issuer(arc: response.arc, reason: response.reason))
         let ea = try send("EXTERNAL AUTHENTICATE") { () throws(APDUFormatError) in
             try .issuerAuthenticate(arpc: response.arpc, arc: response.arc)
         }
-        steps.append("issuer authentication: \(ea.status == .success ? "ok" : "failed \(ea.status)")")
-        let cdol2 = Self.fill(data.objects[0x8D] ?? [], values + [(0x8A, response.arc)])
+        steps.append(.issuerAuthentication(ea.status))
+        let cdol2 = Self.fill(data.objects[0x8D], values + [(0x8A, response.arc)])
         let second = try Self.parseGAC(
             ok("GENERATE AC (2nd)") { () throws(APDUFormatError) in try .generateAC(response.approved ? .tc : .aac, cdolData: cdol2) })
-        steps.append("2nd GENERATE AC: \(second.type) \(Hex.encode(second.cryptogram))")
+        steps.append(.generateAC(first: false, second))
         // Issuer scripts after the second GENERATE AC (template 72).
         for (n, command) in response.scripts.enumerated() {
             let r = try send("issuer script \(n + 1)") { command }
-            steps.append("issuer script \(n + 1) (\(Hex.encode([command.cla, command.ins]))): \(r.status)")
+            steps.append(.issuerScript(number: n + 1, cla: command.cla, ins: command.ins, r.status))
         }
         let approved = second.type == .tc
         return PurchaseResult(
             approved: approved, cryptogramType: second.type, cryptogram: second.cryptogram, atc: second.atc,
             arc: String(decoding: response.arc, as: UTF8.self),
             reason: approved ? "approved" : response.approved ? "declined by the card" : response.reason, tvr: tvr,
-            pan: data.pan, steps: steps)
+            pan: data.pan, events: steps)
     }
 
     /// Format 1 (`80`) or format 2 (`77`).

@@ -39,7 +39,7 @@ public final class VirtualVPCDCard: VPCDCard {
 }
 
 /// A pipe that, once written, tells every bridge to stop (SIGINT/SIGTERM).
-public final class StopSignal: @unchecked Sendable {
+public final class StopSignal: Sendable {
     /// Readable once fired.
     public let readFD: Int32
     /// The descriptor a signal handler writes one byte to.

@@ -183,7 +183,7 @@ let selectApp1 = "00A4040006A00000999901"
 
 /// An applet that answers GET DATA for its application and leaves the rest to the OS.
 struct EchoApplet: Applet {
-    func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? {
+    func process(_ command: CommandAPDUView, card: inout VirtualCard, session: inout NoAppletSession) throws(CardStatusError) -> CardAnswer? {
         guard command.ins == 0xCA else { return nil }
         guard command.cla == 0x80 else { throw .claNotSupported }
         return CardAnswer([command.p1, command.p2])

@@ -41,8 +41,8 @@ func startTransaction(_ card: inout VirtualCard) throws -> ([UInt8], UInt16) {
     let r = card.transmit(h("80AE800034") + cdol1 + [0x00])
     try #require(r.suffix(2) == [0x90, 0x00])
     let o = EMVKernel.objects(Array(r.dropLast(2)))
-    let atc = o[0x9F36]!
-    return (o[0x9F26]!, UInt16(atc[0]) << 8 | UInt16(atc[1]))
+    let atc = try #require(o.bytes(0x9F36))
+    return (try #require(o.bytes(0x9F26)), UInt16(atc[0]) << 8 | UInt16(atc[1]))
 }
 
 func emvtoolCard() -> VirtualCard {
