@@ -66,8 +66,20 @@ public final class IssuerHost {
     /// PANs reported lost.
     public var blacklist: Set<String> = []
 
-    /// Card keys already derived, by PAN and PSN.
-    var udks: [String: [UInt8]] = [:]
+    /// A card's key: PAN, PSN and algorithm.
+    struct CardKeyID: Hashable {
+        var pan: String
+        var psn: UInt8
+        var algorithm: UInt8
+    }
+
+    /// Card keys already derived, as ciphers ready for session keys.
+    var udks: [CardKeyID: BlockCipher] = [:]
+
+    static let approved: [UInt8] = Array("00".utf8)
+    static let badCryptogram: [UInt8] = Array("05".utf8)
+    static let lostCard: [UInt8] = Array("41".utf8)
+    static let insufficientFunds: [UInt8] = Array("51".utf8)
 
     public init(imkAC: [UInt8], imkMAC: [UInt8]? = nil, imkENC: [UInt8]? = nil) {
         self.imkAC = imkAC
@@ -99,43 +111,48 @@ public final class IssuerHost {
     public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
         // IAD byte 8 names the algorithm: 01 3DES, 04 SM4.
         let alg = r.iad.count >= 8 ? PBOCAlgorithm(rawValue: r.iad[7]) ?? .tripleDES : .tripleDES
-        let id = r.pan + "/" + String(r.psn) + "/" + String(alg.rawValue)
-        let udk: [UInt8]
+        let id = CardKeyID(pan: r.pan, psn: r.psn, algorithm: alg.rawValue)
+        let udk: BlockCipher
         if let known = udks[id] {
             udk = known
         } else {
-            udk = try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn, algorithm: alg)
+            udk = try PBOCCrypto.udkCipher(try PBOCCrypto.udk(imk: imkAC, pan: r.pan, psn: r.psn, algorithm: alg), algorithm: alg)
             udks[id] = udk
         }
-        let session = try PBOCSession(udk: udk, atc: r.atc, algorithm: alg)
-        let cvr = r.iad.count >= 7 ? Array(r.iad[3..<7]) : []
-        let input = r.transactionData + r.aip + [UInt8(r.atc >> 8), UInt8(r.atc & 0xFF)] + cvr
+        let session = try PBOCSession(udk: udk, atc: r.atc)
+        var input = r.transactionData
+        input.reserveCapacity(input.count + 10)
+        input.append(contentsOf: r.aip)
+        input.append(UInt8(r.atc >> 8))
+        input.append(UInt8(r.atc & 0xFF))
+        if r.iad.count >= 7 { input.append(contentsOf: r.iad[3..<7]) }
         let expected = try session.cryptogram(input)
         let arc: [UInt8]
         let reason: String
-        if expected != r.arqc {
-            arc = Array("05".utf8)
+        let verified = constantTimeEquals(expected, r.arqc)
+        if !verified {
+            arc = Self.badCryptogram
             reason = "the ARQC does not verify"
         } else if blacklist.contains(r.pan) {
-            arc = Array("41".utf8)
+            arc = Self.lostCard
             reason = "the card is reported lost"
         } else if r.amount > balances[r.pan, default: defaultBalance] {
-            arc = Array("51".utf8)
+            arc = Self.insufficientFunds
             reason = "insufficient funds"
         } else {
-            arc = Array("00".utf8)
+            arc = Self.approved
             reason = "approved"
-            balances[r.pan] = balances[r.pan, default: defaultBalance] - r.amount
+            balances[r.pan, default: defaultBalance] -= r.amount
         }
         // The ARPC answers the card's own ARQC, whatever the decision.
         let arpc = try session.arpc(arqc: r.arqc, arc: arc)
         var scripts: [CommandAPDU] = []
-        if expected == r.arqc, let templates = pendingScripts.removeValue(forKey: r.pan) {
+        if verified, let templates = pendingScripts.removeValue(forKey: r.pan) {
             for t in templates {
                 scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
             }
         }
-        if expected == r.arqc, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
+        if verified, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
             guard let block = PINBlock.format2(pin) else {
                 throw CryptoError(.invalidInput, function: "PIN CHANGE script", detail: "a PIN block carries 4 to 12 digits")
             }

@@ -46,6 +46,9 @@ enum FetchedCiphers {
 /// decrypts), then reused. Not for sharing between threads: the SM4
 /// contexts are set up and used without a lock.
 public final class BlockCipher {
+    /// A zero IV, for any block size here (made once).
+    static let zeros = [UInt8](repeating: 0, count: 16)
+
     public let algorithm: CipherAlgorithm
     private let material: [UInt8]
     private let des: UnsafeMutablePointer<sscard_des_key>?
@@ -131,7 +134,7 @@ public final class BlockCipher {
         precondition(algorithm == .tripleDES, "the retail MAC takes a two-key triple-DES key")
         precondition(padded.count % 8 == 0 && !padded.isEmpty, "retail MAC input must be whole 8-byte blocks")
         precondition(iv == nil || iv!.count == 8, "the IV is one 8-byte block")
-        let chain = iv ?? [UInt8](repeating: 0, count: 8)
+        let chain = iv ?? BlockCipher.zeros
         return [UInt8](unsafeUninitializedCapacity: 8) { out, count in
             sscard_des_retail_mac(des!, padded, padded.count, chain, out.baseAddress)
             count = 8
@@ -143,7 +146,7 @@ public final class BlockCipher {
         let n = algorithm.blockSize
         precondition(data.count % n == 0, "CBC input must be whole \(n)-byte blocks")
         precondition(iv == nil || iv!.count == n, "the IV is one \(n)-byte block")
-        let chain = iv ?? [UInt8](repeating: 0, count: n)
+        let chain = iv ?? Array(BlockCipher.zeros.prefix(n))
         if data.isEmpty { return [] }
         if let des {
             return [UInt8](unsafeUninitializedCapacity: data.count) { out, count in

@@ -6,7 +6,9 @@
 /// Pads with `80 00…` to a whole number of blocks, always adding at least
 /// one byte (ISO/IEC 9797-1 padding method 2).
 public func padISO9797Method2(_ data: [UInt8], blockSize: Int) -> [UInt8] {
-    var out = data
+    var out: [UInt8] = []
+    out.reserveCapacity(data.count + blockSize)
+    out.append(contentsOf: data)
     out.append(0x80)
     while out.count % blockSize != 0 { out.append(0) }
     return out

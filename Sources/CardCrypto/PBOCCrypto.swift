@@ -36,11 +36,20 @@ public enum PBOCCrypto {
     /// The PBOC session key (not the EMV common session key):
     /// `3DES(UDK)[000000000000 ‖ ATC] ‖ 3DES(UDK)[000000000000 ‖ ATC ⊕ FFFF]`.
     public static func sessionKey(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> [UInt8] {
-        let a: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF)]
-        let zeros = [UInt8](repeating: 0, count: 6)
-        if algorithm == .sm4 { return try BlockCipher(.sm4, key: udk).encrypt(zeros + a + zeros + a.map { ~$0 }) }
-        let c = try BlockCipher(.tripleDES, key: udk)
-        return c.encrypt(zeros + a) + c.encrypt(zeros + a.map { ~$0 })
+        sessionKey(udk: try udkCipher(udk, algorithm: algorithm), atc: atc)
+    }
+
+    /// The cipher of a card's unique key, to derive many session keys from.
+    public static func udkCipher(_ udk: [UInt8], algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) -> BlockCipher {
+        try BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: udk)
+    }
+
+    /// The session key of an ATC under a UDK's cipher: the ECB of
+    /// `000000000000 ‖ ATC ‖ 000000000000 ‖ ATC ⊕ FFFF`, two 3DES blocks or
+    /// one SM4 block, as the cipher is.
+    public static func sessionKey(udk: BlockCipher, atc: UInt16) -> [UInt8] {
+        let hi = UInt8(atc >> 8), lo = UInt8(atc & 0xFF)
+        return udk.encrypt([0, 0, 0, 0, 0, 0, hi, lo, 0, 0, 0, 0, 0, 0, ~hi, ~lo])
     }
 
     /// An application cryptogram: the retail MAC of the input under the session key.
@@ -96,10 +105,16 @@ public final class PBOCSession {
     private let whole: BlockCipher?
 
     /// The session key of a card key and an ATC.
-    public init(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) {
-        self.algorithm = algorithm
-        self.key = try PBOCCrypto.sessionKey(udk: udk, atc: atc, algorithm: algorithm)
-        self.whole = try BlockCipher(algorithm == .sm4 ? .sm4 : .tripleDES, key: key)
+    public convenience init(udk: [UInt8], atc: UInt16, algorithm: PBOCAlgorithm = .tripleDES) throws(CryptoError) {
+        try self.init(udk: try PBOCCrypto.udkCipher(udk, algorithm: algorithm), atc: atc)
+    }
+
+    /// The session key of an ATC under a card key's cipher (kept by an
+    /// issuer that sees the card again: no key schedule to set up for it).
+    public init(udk: BlockCipher, atc: UInt16) throws(CryptoError) {
+        self.algorithm = udk.algorithm == .sm4 ? .sm4 : .tripleDES
+        self.key = PBOCCrypto.sessionKey(udk: udk, atc: atc)
+        self.whole = try BlockCipher(udk.algorithm, key: key)
     }
 
     /// An application cryptogram or MAC (8 bytes) over `data`.

@@ -60,6 +60,12 @@ protocol AppletSlot {
     mutating func endSession(bySelect: Bool)
 }
 
+/// Stands in for an applet while it runs.
+struct EmptySlot: AppletSlot {
+    mutating func process(_ command: CommandAPDUView, card: inout VirtualCard) throws(CardStatusError) -> CardAnswer? { nil }
+    mutating func endSession(bySelect: Bool) {}
+}
+
 struct RegisteredApplet<A: Applet>: AppletSlot {
     let applet: A
     var session = A.Session()
@@ -81,8 +87,10 @@ public struct VirtualCard {
     public var session = SessionState()
     /// Where state changes are saved before each answer; `nil` keeps them in memory.
     public var persistence: (any CardPersistence)?
-    /// Applets with their sessions, by application DF (node index).
-    var applets: [Int: any AppletSlot] = [:]
+    /// Applets with their sessions; ``appletIndex`` finds one by its
+    /// application DF (node index).
+    var applets: [any AppletSlot] = []
+    var appletIndex: [Int: Int] = [:]
     public private(set) var isPowered = false
 
     public init(state: CardState, persistence: (any CardPersistence)? = nil) {
@@ -103,17 +111,22 @@ public struct VirtualCard {
 
     /// Registers an applet for the DF at node `df` (replacing any there).
     public mutating func register(_ applet: some Applet, at df: Int) {
-        applets[df] = RegisteredApplet(applet: applet)
+        if let i = appletIndex[df] {
+            applets[i] = RegisteredApplet(applet: applet)
+        } else {
+            appletIndex[df] = applets.count
+            applets.append(RegisteredApplet(applet: applet))
+        }
     }
 
     /// Whether an applet is registered at node `df`.
-    public func hasApplet(at df: Int) -> Bool { applets[df] != nil }
+    public func hasApplet(at df: Int) -> Bool { appletIndex[df] != nil }
 
-    /// The DF of the nearest applet, from `index` up.
-    func appletDF(for index: Int) -> Int? {
+    /// The slot of the nearest applet, from DF `index` up.
+    func appletSlot(for index: Int) -> Int? {
         var i: Int? = index
         while let j = i {
-            if applets[j] != nil { return j }
+            if let slot = appletIndex[j] { return slot }
             i = state.files[j].parent
         }
         return nil
@@ -122,7 +135,7 @@ public struct VirtualCard {
     /// Ends the applets' sessions: all of them at power-on and off, those
     /// that end on SELECT when a file is selected.
     mutating func endAppletSessions(bySelect: Bool) {
-        for df in applets.keys { applets[df]!.endSession(bySelect: bySelect) }
+        for i in applets.indices { applets[i].endSession(bySelect: bySelect) }
     }
 
     // MARK: Power
@@ -198,10 +211,13 @@ public struct VirtualCard {
         let cla = command.cla
         if cla == 0xFF { throw .claNotSupported }
         if cla & 0x80 == 0 && cla & 0x03 != 0 { throw CardStatusError(.logicalChannelNotSupported) }
-        // The applet is taken out while it runs (it gets the card inout)
-        // and put back, with its session, whatever happens.
-        if !applets.isEmpty, let df = appletDF(for: session.currentDF), var slot = applets.removeValue(forKey: df) {
-            defer { applets[df] = slot }
+        // The applet is swapped out while it runs (it gets the card inout)
+        // and back in, with its session, whatever happens: a swap moves the
+        // existential, so the session is not copied.
+        if !applets.isEmpty, let i = appletSlot(for: session.currentDF) {
+            var slot: any AppletSlot = EmptySlot()
+            swap(&slot, &applets[i])
+            defer { swap(&slot, &applets[i]) }
             if let answer = try slot.process(command, card: &self) { return answer }
         }
         guard let entry = Self.table[Int(command.ins)] else { throw .insNotSupported }

@@ -15,6 +15,7 @@ public enum BCD {
     }
 
     /// Packs nibbles (0…15) two to a byte, high nibble first.
+    @inlinable
     public static func pack(nibbles: some Collection<UInt8>, odd: OddCount) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity((nibbles.count + 1) / 2)
@@ -34,6 +35,7 @@ public enum BCD {
     /// Packs a digit string; `D` (track 2's field separator) and `F` (padding)
     /// are nibbles too.
     /// - Returns: `nil` when a character is neither a digit nor `D`/`F`.
+    @inlinable
     public static func encode(_ text: some StringProtocol, odd: OddCount) -> [UInt8]? {
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(text.utf8.count)
@@ -50,6 +52,7 @@ public enum BCD {
 
     /// The digits of a non-negative number, right-justified in `digits` digits
     /// (format `n`, as EMV amounts: 12 digits, 6 bytes); higher digits are dropped.
+    @inlinable
     public static func numeric(_ value: Int, digits: Int) -> [UInt8] {
         var nibbles = [UInt8](repeating: 0, count: digits)
         var v = max(0, value)
@@ -61,6 +64,7 @@ public enum BCD {
     }
 
     /// The nibbles of packed bytes, high first.
+    @inlinable
     public static func nibbles(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -72,6 +76,7 @@ public enum BCD {
     }
 
     /// The value of `n`-format bytes; `nil` when a nibble is not a digit.
+    @inlinable
     public static func value(_ bytes: some Collection<UInt8>) -> Int? {
         var v = 0
         for n in nibbles(bytes) {

@@ -2,8 +2,10 @@
 
 /// Compares two byte strings in time that depends only on their lengths,
 /// not on where they differ: for PINs, MACs, cryptograms and authentication
-/// data, on the card and on the terminal.
-@inline(never)
+/// data, on the card and on the terminal. Every byte is looked at, with no
+/// early exit; inlinable so that callers get it specialized for their
+/// collections (unspecialized, each byte costs a protocol call).
+@inlinable
 public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     var diff: UInt8 = a.count == b.count ? 0 : 1
     var i = a.makeIterator()

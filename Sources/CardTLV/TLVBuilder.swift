@@ -15,7 +15,13 @@ public struct TLVBuilder: Sendable {
     /// What has been built.
     public private(set) var bytes: [UInt8]
 
-    public init() { bytes = [] }
+    /// - Parameters:
+    ///   - capacity: bytes to reserve; a card's answers are short, and two
+    ///     more bytes (the status word) then fit without a copy.
+    public init(capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
 
     /// Appends a primitive object.
     public mutating func append(_ tag: BERTag, _ value: some Collection<UInt8>) {
@@ -67,11 +73,10 @@ public struct TLVBuilder: Sendable {
         defer {
             // Assume a one-byte length, then widen it if the value was longer.
             let valueCount = bytes.count - lengthAt - 1
-            let length = BERTLV.encodeLength(valueCount)
-            if length.count == 1 {
-                bytes[lengthAt] = length[0]
+            if valueCount < 0x80 {
+                bytes[lengthAt] = UInt8(valueCount)
             } else {
-                bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: length)
+                bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: BERTLV.encodeLength(valueCount))
             }
         }
         try body(&self)

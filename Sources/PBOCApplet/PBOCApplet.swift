@@ -422,8 +422,12 @@ public struct PBOCApplet: Applet {
         let session = try acSession(&t, card, atc: atc, algorithm: alg)
         let ac = try crypto { () throws(CryptoError) in try session.cryptogram(macInput) }
         if first && type == .arqc { t.arqc = ac }
-        let ec = counters.ecBalance.suffix(5)
-        let iad: [UInt8] = [0x07, 0x01, 0x01] + cvr + [alg.rawValue, 0x0A, 0x01] + ec + [0, 0, 0, 0]
+        var iad: [UInt8] = [0x07, 0x01, 0x01]
+        iad.reserveCapacity(19)
+        iad.append(contentsOf: cvr)
+        iad.append(contentsOf: [alg.rawValue, 0x0A, 0x01])
+        iad.append(contentsOf: counters.ecBalance.suffix(5))
+        iad.append(contentsOf: [0, 0, 0, 0])
         if !first && type == .tc {
             if t.issuerAuthentication == .passed {
                 counters.lastOnlineATC = atc
@@ -442,7 +446,12 @@ public struct PBOCApplet: Applet {
                 r.append(0x9F10, iad)
             }
         } else {
-            b.append(0x80, [cid] + atcBytes + ac + iad)
+            b.appendConstructed(0x80) { r in
+                r.appendEncoded(CollectionOfOne(cid))
+                r.appendEncoded(atcBytes)
+                r.appendEncoded(ac)
+                r.appendEncoded(iad)
+            }
         }
         return CardAnswer(b.bytes)
     }

@@ -9,15 +9,11 @@ public import CardTLV
 /// order beats a hash table, and every value lives in one shared buffer, so
 /// that collecting a record costs no allocation per object.
 public struct DataObjects: Sendable {
-    var tags: [UInt32] = []
-    var ranges: [Range<Int>] = []
+    /// Tag, and where its value lies in ``storage``.
+    var entries: [(tag: UInt32, start: Int32, end: Int32)] = []
     var storage: [UInt8] = []
 
-    public init() {
-        tags.reserveCapacity(48)
-        ranges.reserveCapacity(48)
-        storage.reserveCapacity(512)
-    }
+    public init() {}
 
     /// The objects of `bytes` (BER-TLV; nothing when it does not parse).
     public init(parsing bytes: [UInt8]) {
@@ -26,12 +22,12 @@ public struct DataObjects: Sendable {
     }
 
     /// How many objects there are.
-    public var count: Int { tags.count }
+    public var count: Int { entries.count }
 
     /// The value of `tag`, or `nil`.
     public subscript(tag: BERTag) -> ArraySlice<UInt8>? {
         let raw = tag.rawValue
-        for i in tags.indices where tags[i] == raw { return storage[ranges[i]] }
+        for e in entries where e.tag == raw { return storage[Int(e.start)..<Int(e.end)] }
         return nil
     }
 
@@ -47,11 +43,14 @@ public struct DataObjects: Sendable {
     /// Adds `value` under `tag` unless the tag is already there.
     public mutating func keepFirst(_ tag: BERTag, _ value: some Collection<UInt8>) {
         let raw = tag.rawValue
-        if tags.contains(raw) { return }
-        let start = storage.count
+        if entries.contains(where: { $0.tag == raw }) { return }
+        if entries.isEmpty {
+            entries.reserveCapacity(32)
+            storage.reserveCapacity(384)
+        }
+        let start = Int32(storage.count)
         storage.append(contentsOf: value)
-        tags.append(raw)
-        ranges.append(start..<storage.count)
+        entries.append((raw, start, Int32(storage.count)))
     }
 
     /// Adds the primitive objects of `bytes`, at any depth (the first of each tag).
@@ -62,6 +61,6 @@ public struct DataObjects: Sendable {
 
     /// Adds every object of `other` whose tag is not here yet.
     public mutating func merge(_ other: DataObjects) {
-        for i in other.tags.indices { keepFirst(BERTag(other.tags[i]), other.storage[other.ranges[i]]) }
+        for e in other.entries { keepFirst(BERTag(e.tag), other.storage[Int(e.start)..<Int(e.end)]) }
     }
 }

@@ -156,7 +156,14 @@ public struct TerminalParameters: Sendable {
 
 public final class EMVKernel {
     public let card: TerminalSession
-    public var parameters = TerminalParameters()
+    public var parameters = TerminalParameters() { didSet { terminalValues = Self.values(of: parameters) } }
+    /// The DOL values that come from the parameters, worked out once.
+    private var terminalValues: DOLValues = EMVKernel.values(of: TerminalParameters())
+
+    static func values(of p: TerminalParameters) -> DOLValues {
+        [(0x9F03, bcdAmount(0)), (0x9F1A, p.country), (0x5F2A, p.currency), (0x9A, p.date), (0x9C, [p.transactionType]),
+         (0x9F21, p.time), (0x9F4E, Array(p.merchant.utf8.prefix(20)))]
+    }
     /// Every command's header (CLA INS P1 P2) and status word, newest last.
     public private(set) var exchanges: [(header: UInt32, status: StatusWord)] = []
     /// ``exchanges`` as text.
@@ -392,11 +399,9 @@ public final class EMVKernel {
         }
         var g = SystemRandomNumberGenerator()
         let un = (0..<4).map { _ in UInt8.random(in: 0...255, using: &g) }
-        let values: DOLValues = [
-            (0x9F02, Self.bcdAmount(amount)), (0x9F03, Self.bcdAmount(0)), (0x9F1A, parameters.country), (0x95, tvr.bytes),
-            (0x5F2A, parameters.currency), (0x9A, parameters.date), (0x9C, [parameters.transactionType]), (0x9F37, un),
-            (0x9F21, parameters.time), (0x9F4E, Array(parameters.merchant.utf8.prefix(20))),
-        ]
+        var values: DOLValues = [(0x9F02, Self.bcdAmount(amount)), (0x95, tvr.bytes), (0x9F37, un)]
+        values.reserveCapacity(values.count + terminalValues.count + 1)
+        values.append(contentsOf: terminalValues)
         let cdol1 = Self.fill(data.objects[0x8C], values)
         // Ask for a TC when nothing is wrong, an AAC when the TVR says decline.
         let requested: CryptogramType = tvr.isDisjoint(with: .denial) ? .tc : .aac
@@ -422,7 +427,8 @@ public final class EMVKernel {
             try .issuerAuthenticate(arpc: response.arpc, arc: response.arc)
         }
         steps.append(.issuerAuthentication(ea.status))
-        let cdol2 = Self.fill(data.objects[0x8D], values + [(0x8A, response.arc)])
+        values.append((0x8A, response.arc))
+        let cdol2 = Self.fill(data.objects[0x8D], values)
         let second = try Self.parseGAC(
             ok("GENERATE AC (2nd)") { () throws(APDUFormatError) in try .generateAC(response.approved ? .tc : .aac, cdolData: cdol2) })
         steps.append(.generateAC(first: false, second))
