@@ -8,6 +8,7 @@
 
 public import CardAPDU
 import CardFileSystem
+public import CardCrypto
 
 /// An answer before Le handling: data and a status word.
 public struct CardAnswer: Hashable, Sendable {
@@ -92,6 +93,18 @@ public struct VirtualCard {
     var applets: [any AppletSlot] = []
     var appletIndex: [Int: Int] = [:]
     public private(set) var isPowered = false
+    /// Ciphers of card keys, by key value, so that a key's schedules are set
+    /// up once, not at every transaction (volatile; a changed key is a new value).
+    var keyCiphers: [[UInt8]: BlockCipher] = [:]
+
+    /// The cipher of a card key's value, made once and kept.
+    public mutating func cipher(of key: [UInt8], _ algorithm: CipherAlgorithm) throws(CryptoError) -> BlockCipher {
+        if let known = keyCiphers[key], known.algorithm == algorithm { return known }
+        let made = try BlockCipher(algorithm, key: key)
+        if keyCiphers.count >= 32 { keyCiphers.removeAll() }
+        keyCiphers[key] = made
+        return made
+    }
 
     public init(state: CardState, persistence: (any CardPersistence)? = nil) {
         self.state = state

@@ -18,3 +18,16 @@ public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection
     }
     return diff == 0
 }
+
+/// `count` bytes from the system's random source, eight per draw (one
+/// system call per draw, not per byte).
+public func randomBytes(_ count: Int) -> [UInt8] {
+    var g = SystemRandomNumberGenerator()
+    var out: [UInt8] = []
+    out.reserveCapacity(count)
+    while out.count < count {
+        let n = min(8, count - out.count)
+        withUnsafeBytes(of: g.next() as UInt64) { out.append(contentsOf: $0.prefix(n)) }
+    }
+    return out
+}

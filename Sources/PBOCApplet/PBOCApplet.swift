@@ -289,13 +289,16 @@ public struct PBOCApplet: Applet {
         }
     }
 
-    /// This transaction's AC session, made on first use.
+    /// This transaction's AC session, made on first use from UDK-AC's
+    /// cipher (which the card keeps across transactions).
     func acSession(
-        _ t: inout PBOCTransaction, _ card: VirtualCard, atc: UInt16, algorithm: PBOCAlgorithm
+        _ t: inout PBOCTransaction, _ card: inout VirtualCard, atc: UInt16, algorithm: PBOCAlgorithm
     ) throws(CardStatusError) -> PBOCSession {
         if let s = t.acSession { return s }
         let udk = try key(card, .applicationCryptogram)
-        let s = try crypto { () throws(CryptoError) in try PBOCSession(udk: udk, atc: atc, algorithm: algorithm) }
+        let s = try crypto { () throws(CryptoError) in
+            try PBOCSession(udk: try card.cipher(of: udk, algorithm == .sm4 ? .sm4 : .tripleDES), atc: atc)
+        }
         t.acSession = s
         return s
     }
@@ -419,7 +422,7 @@ public struct PBOCApplet: Applet {
         macInput.append(UInt8(atc & 0xFF))
         macInput.append(contentsOf: cvr)
         let alg = counters.options.algorithm
-        let session = try acSession(&t, card, atc: atc, algorithm: alg)
+        let session = try acSession(&t, &card, atc: atc, algorithm: alg)
         let ac = try crypto { () throws(CryptoError) in try session.cryptogram(macInput) }
         if first && type == .arqc { t.arqc = ac }
         var iad: [UInt8] = [0x07, 0x01, 0x01]
@@ -489,7 +492,7 @@ public struct PBOCApplet: Applet {
         guard c.nc == 10 else { throw .wrongLength }
         let input = Array(c.data)
         let counters = try counters(card)
-        let session = try acSession(&t, card, atc: counters.atc, algorithm: counters.options.algorithm)
+        let session = try acSession(&t, &card, atc: counters.atc, algorithm: counters.options.algorithm)
         let expected = try crypto { () throws(CryptoError) in try session.arpc(arqc: arqc, arc: Array(input[8..<10])) }
         let passed = constantTimeEquals(expected, input[0..<8])
         t.issuerAuthentication = passed ? .passed : .failed

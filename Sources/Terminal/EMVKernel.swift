@@ -397,8 +397,7 @@ public final class EMVKernel {
         } else if rules.contains(0x01) {
             tvr.insert(.pinRequiredButNotEntered)
         }
-        var g = SystemRandomNumberGenerator()
-        let un = (0..<4).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let un = randomBytes(4)
         var values: DOLValues = [(0x9F02, Self.bcdAmount(amount)), (0x95, tvr.bytes), (0x9F37, un)]
         values.reserveCapacity(values.count + terminalValues.count + 1)
         values.append(contentsOf: terminalValues)

@@ -180,9 +180,8 @@ public final class SocialTerminal {
 
     /// INTERNAL AUTHENTICATE with the terminal's randoms, checked by the PSAM.
     public func internalAuthenticate() throws(TerminalError) -> Bool {
-        var g = SystemRandomNumberGenerator()
-        let r1 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &g) }
-        let r2 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let r1 = randomBytes(8)
+        let r2 = randomBytes(8)
         let answer = try cardOK("INTERNAL AUTHENTICATE") { () throws(APDUFormatError) in try .internalAuthenticate(data: r1 + r2) }
         try deliverSessionKey(keyID: PSAM.KeyID.irk, random: r1)
         return constantTimeEquals(try psamAuthenticationData(r2), answer)
