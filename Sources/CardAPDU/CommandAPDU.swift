@@ -51,17 +51,13 @@ public struct CommandAPDU: Hashable, Sendable {
         if let ne, !(1...65536).contains(ne) {
             throw APDUFormatError(.valueOutOfRange, offset: 0, reason: "Ne \(ne) is not in 1…65536")
         }
-        self.cla = cla
-        self.ins = ins
-        self.p1 = p1
-        self.p2 = p2
-        self.data = data
-        self.ne = ne
+        self.init(short: cla, ins, p1, p2, data: data, ne: ne)
         self.lengthForm = lengthForm
     }
 
-    /// A command whose Nc and Ne the caller has already bounded (≤ 255 data
-    /// bytes, Ne 1…256): the command builders' fixed-size commands.
+    /// A command whose Nc and Ne the caller has already checked: the
+    /// command builders' fixed-size commands (≤ 255 data bytes, Ne 1…256)
+    /// and the checking initializer.
     package init(short cla: UInt8, _ ins: UInt8, _ p1: UInt8, _ p2: UInt8, data: [UInt8] = [], ne: Int? = nil) {
         self.cla = cla
         self.ins = ins
