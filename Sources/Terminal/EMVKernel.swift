@@ -184,10 +184,10 @@ public final class EMVKernel {
     /// Sends a command and logs its header and status word; `step` names it
     /// in errors (built only when needed).
     public func send(
-        _ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU
+        _ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU
     ) throws(TerminalError) -> ResponseAPDU {
         var header: UInt32 = 0
-        let r = try card.send(step()) { () throws(APDUFormatError) in
+        let r = try card.send(step()) {
             let c = try build()
             header = UInt32(c.cla) << 24 | UInt32(c.ins) << 16 | UInt32(c.p1) << 8 | UInt32(c.p2)
             return c
@@ -197,7 +197,7 @@ public final class EMVKernel {
     }
 
     /// Sends a command and requires `9000`; the data.
-    func ok(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+    func ok(_ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU) throws(TerminalError) -> [UInt8] {
         let r = try send(step(), build)
         guard r.status == .success else { throw TerminalError(.cardStatus, step: step(), status: r.status) }
         return r.data
@@ -217,7 +217,7 @@ public final class EMVKernel {
     public func selectApplication() throws(TerminalError) -> (aid: [UInt8], fci: DataObjects) {
         _ = try card.powerOn()
         var candidates: [[UInt8]] = []
-        let r = try send("SELECT PSE") { () throws(APDUFormatError) in try .select(name: PBOC.pseName) }
+        let r = try send("SELECT PSE") { try .select(name: PBOC.pseName) }
         if r.status == .success, let sfi = Self.value(0x88, in: try? BERTLV.parse(r.data))?.first {
             for record in UInt8(1)...10 {
                 let d = try send("READ RECORD directory \(record)") { .readRecord(record, sfi: sfi) }
@@ -227,7 +227,7 @@ public final class EMVKernel {
         }
         if candidates.isEmpty { candidates = PBOC.knownAIDs }
         for aid in candidates {
-            let s = try send("SELECT \(Hex.encode(aid))") { () throws(APDUFormatError) in try .select(name: aid) }
+            let s = try send("SELECT \(Hex.encode(aid))") { try .select(name: aid) }
             if s.status == .success { return (aid, Self.objects(s.data)) }
             if s.status == .selectedFileDeactivated {
                 throw TerminalError(.applicationNotFound, step: "SELECT \(Hex.encode(aid))", status: s.status, detail: "the application is blocked")
@@ -275,7 +275,7 @@ public final class EMVKernel {
         guard let block = PINBlock.format2(pin) else {
             throw TerminalError(.invalidCommand, step: "VERIFY", detail: "a PIN block carries 4 to 12 digits")
         }
-        return try send("VERIFY") { () throws(APDUFormatError) in try .verify(reference: PBOC.plaintextPIN, pin: block) }.status
+        return try send("VERIFY") { try .verify(reference: PBOC.plaintextPIN, pin: block) }.status
     }
 
     /// An amount (fen) as EMV's n12: 12 BCD digits.
@@ -286,7 +286,7 @@ public final class EMVKernel {
         let (aid, fci) = try selectApplication()
         let pdolValues: DOLValues = [(0x9F7A, [0x00]), (0x9F02, Self.bcdAmount(amount)), (0x5F2A, parameters.currency)]
         let pdol = Self.fill(fci[0x9F38], pdolValues)
-        let r = try send("GET PROCESSING OPTIONS") { () throws(APDUFormatError) in try .getProcessingOptions(pdolData: pdol) }
+        let r = try send("GET PROCESSING OPTIONS") { try .getProcessingOptions(pdolData: pdol) }
         if r.status == .conditionsNotSatisfied {
             throw TerminalError(.applicationUnavailable, step: "GET PROCESSING OPTIONS", status: r.status)
         }
@@ -405,7 +405,7 @@ public final class EMVKernel {
         // Ask for a TC when nothing is wrong, an AAC when the TVR says decline.
         let requested: CryptogramType = tvr.isDisjoint(with: .denial) ? .tc : .aac
         let first = try Self.parseGAC(
-            ok("GENERATE AC (1st)") { () throws(APDUFormatError) in try .generateAC(requested, cdolData: cdol1) })
+            ok("GENERATE AC (1st)") { try .generateAC(requested, cdolData: cdol1) })
         steps.append(.generateAC(first: true, first))
         guard first.type == .arqc else {
             return PurchaseResult(
@@ -422,14 +422,14 @@ public final class EMVKernel {
             throw TerminalError(.issuerHost, step: "issuer host", detail: "\(error)")
         }
         steps.append(.issuer(arc: response.arc, reason: response.reason))
-        let ea = try send("EXTERNAL AUTHENTICATE") { () throws(APDUFormatError) in
+        let ea = try send("EXTERNAL AUTHENTICATE") {
             try .issuerAuthenticate(arpc: response.arpc, arc: response.arc)
         }
         steps.append(.issuerAuthentication(ea.status))
         values.append((0x8A, response.arc))
         let cdol2 = Self.fill(data.objects[0x8D], values)
         let second = try Self.parseGAC(
-            ok("GENERATE AC (2nd)") { () throws(APDUFormatError) in try .generateAC(response.approved ? .tc : .aac, cdolData: cdol2) })
+            ok("GENERATE AC (2nd)") { try .generateAC(response.approved ? .tc : .aac, cdolData: cdol2) })
         steps.append(.generateAC(first: false, second))
         // Issuer scripts after the second GENERATE AC (template 72).
         for (n, command) in response.scripts.enumerated() {

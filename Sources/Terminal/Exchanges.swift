@@ -20,14 +20,20 @@ extension TerminalSession {
     ///   - step: names the step in errors; built only when one is thrown.
     /// - Throws: ``TerminalError`` with ``TerminalError/Code/invalidCommand``
     ///   (the command could not be built) or ``TerminalError/Code/transport``.
+    ///   - build: makes the command (a builder that throws ``APDUFormatError``
+    ///     past what an APDU carries; any error it throws becomes
+    ///     ``TerminalError/Code/invalidCommand``). Untyped, so that a plain
+    ///     `{ try .select(name: aid) }` passes without a type annotation.
     public func send(
-        _ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU
+        _ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU
     ) throws(TerminalError) -> ResponseAPDU {
         let command: CommandAPDU
         do {
             command = try build()
+        } catch let e as APDUFormatError {
+            throw TerminalError(.invalidCommand, step: step(), detail: e.reason)
         } catch {
-            throw TerminalError(.invalidCommand, step: step(), detail: error.reason)
+            throw TerminalError(.invalidCommand, step: step(), detail: "\(error)")
         }
         do {
             return try send(command)
@@ -42,7 +48,7 @@ extension TerminalSession {
     ///   other status word, and what ``send(_:_:)`` throws.
     @discardableResult
     public func expect(
-        _ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU,
+        _ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU,
         accepting accepted: Set<StatusWord> = [.success], device: Device = .card
     ) throws(TerminalError) -> ResponseAPDU {
         let r = try send(step(), build)

@@ -76,13 +76,13 @@ public final class SocialTerminal {
 
     /// Sends to the card and requires `9000`; the data.
     @discardableResult
-    func cardOK(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+    func cardOK(_ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU) throws(TerminalError) -> [UInt8] {
         try card.expect(step(), build).data
     }
 
     /// Sends to the PSAM and requires `9000`; the data.
     @discardableResult
-    func psamOK(_ step: @autoclosure () -> String, _ build: () throws(APDUFormatError) -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+    func psamOK(_ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU) throws(TerminalError) -> [UInt8] {
         try psam.expect(step(), build, device: .psam).data
     }
 
@@ -93,7 +93,7 @@ public final class SocialTerminal {
     public func start() throws(TerminalError) {
         atr = try card.powerOn()
         _ = try psam.powerOn()
-        let fci = try cardOK("SELECT SSSE") { () throws(APDUFormatError) in try .select(name: SocialSecurity.ssseName) }
+        let fci = try cardOK("SELECT SSSE") { try .select(name: SocialSecurity.ssseName) }
         algorithm = .des
         if let nodes = try? BERTLV.parse(fci), let dd = nodes.first(0x9F0C),
             let inner = try? BERTLV.parse(dd.value), let alg = inner.first(0x86)?.value.first,
@@ -105,7 +105,7 @@ public final class SocialTerminal {
 
     /// Selects the SSSE again (no FCI wanted), after a file of it was selected.
     func reselectSSSE() throws(TerminalError) {
-        try cardOK("SELECT SSSE") { () throws(APDUFormatError) in try .select(name: SocialSecurity.ssseName, ne: nil) }
+        try cardOK("SELECT SSSE") { try .select(name: SocialSecurity.ssseName, ne: nil) }
     }
 
     /// The ATR's historical bytes.
@@ -141,8 +141,8 @@ public final class SocialTerminal {
     func selectPSAM() throws(TerminalError) {
         guard psamEnvironment != algorithm else { return }
         let environment = SocialSecurity.environmentName(algorithm)
-        try psamOK("PSAM SELECT environment") { () throws(APDUFormatError) in try .select(name: environment, ne: nil) }
-        try psamOK("PSAM SELECT D15600000590") { () throws(APDUFormatError) in try .select(name: PSAM.aid, ne: nil) }
+        try psamOK("PSAM SELECT environment") { try .select(name: environment, ne: nil) }
+        try psamOK("PSAM SELECT D15600000590") { try .select(name: PSAM.aid, ne: nil) }
         psamEnvironment = algorithm
     }
 
@@ -152,14 +152,14 @@ public final class SocialTerminal {
         var input = random
         while input.count < algorithm.blockSize { input.append(0) }
         let data = factors + input
-        try psamOK("PSAM DELIVERY SESSION KEY \(Hex.encode([keyID]))") { () throws(APDUFormatError) in
+        try psamOK("PSAM DELIVERY SESSION KEY \(Hex.encode([keyID]))") {
             try .psamDeliverSessionKey(keyID: keyID, data: data)
         }
     }
 
     /// PSAM CIPHER DATA under the delivered session key, answering `count` bytes.
     func psamCipher(_ operation: PSAMCipherOperation, _ data: [UInt8], count: Int, step: String) throws(TerminalError) -> [UInt8] {
-        let out = try psamOK(step) { () throws(APDUFormatError) in try .psamCipherData(operation, data: data) }
+        let out = try psamOK(step) { try .psamCipherData(operation, data: data) }
         guard out.count == count else { throw TerminalError(.malformedResponse, step: step) }
         return out
     }
@@ -182,7 +182,7 @@ public final class SocialTerminal {
     public func internalAuthenticate() throws(TerminalError) -> Bool {
         let r1 = randomBytes(8)
         let r2 = randomBytes(8)
-        let answer = try cardOK("INTERNAL AUTHENTICATE") { () throws(APDUFormatError) in try .internalAuthenticate(data: r1 + r2) }
+        let answer = try cardOK("INTERNAL AUTHENTICATE") { try .internalAuthenticate(data: r1 + r2) }
         try deliverSessionKey(keyID: PSAM.KeyID.irk, random: r1)
         return constantTimeEquals(try psamAuthenticationData(r2), answer)
     }
@@ -196,7 +196,7 @@ public final class SocialTerminal {
         let auth = try psamAuthenticationData(original)
         // 16-byte algorithms add the key version (01).
         let data = algorithm.blockSize == 8 ? auth + original : auth + original + [0x01]
-        try cardOK("EXTERNAL AUTHENTICATE \(Hex.encode([number]))") { () throws(APDUFormatError) in
+        try cardOK("EXTERNAL AUTHENTICATE \(Hex.encode([number]))") {
             try .externalAuthenticate(key: number, data: data)
         }
     }
@@ -244,7 +244,7 @@ public final class SocialTerminal {
     public func verifyPIN(_ pin: String, reference: UInt8 = SocialSecurity.socialPIN) throws(TerminalError) -> PINResult {
         try start()
         let data = Self.bcdPIN(pin)
-        let r = try card.send("VERIFY") { () throws(APDUFormatError) in try .verify(reference: reference, pin: data) }
+        let r = try card.send("VERIFY") { try .verify(reference: reference, pin: data) }
         return try pinResult(r, "VERIFY")
     }
 
@@ -259,7 +259,7 @@ public final class SocialTerminal {
     public func changePIN(old: String, new: String) throws(TerminalError) -> PINResult {
         try start()
         let (current, next) = (Self.bcdPIN(old), Self.bcdPIN(new))
-        let r = try card.send("CHANGE PIN") { () throws(APDUFormatError) in try .socialChangePIN(current: current, new: next) }
+        let r = try card.send("CHANGE PIN") { try .socialChangePIN(current: current, new: next) }
         return try pinResult(r, "CHANGE PIN")
     }
 
@@ -302,7 +302,7 @@ public final class SocialTerminal {
         }
         // The MAC under the same session key (no new challenge).
         let mac = try psamCipher(.mac, unsigned.macInput(), count: 4, step: "PSAM CIPHER DATA (MAC)")
-        try cardOK("PIN CHANGE/UNBLOCK") { () throws(APDUFormatError) in try unsigned.appendingMAC(mac) }
+        try cardOK("PIN CHANGE/UNBLOCK") { try unsigned.appendingMAC(mac) }
     }
 
     /// APPLICATION BLOCK (`841E0001`) or CARD BLOCK (`84160000`): EXTERNAL

@@ -208,3 +208,47 @@ func emvtoolCard() -> VirtualCard {
         #expect(!bad.approved && bad.arc == "05" && bad.steps.contains { $0.contains("issuer authentication: failed") })
     }
 }
+
+/// The host side as an HIS program uses it (the README's example): typed
+/// commands, one `expect` per step, the kernel, decisions on error codes.
+@Suite struct HostLibraryTests {
+    @Test func typedCommandsAndErrorCodes() throws {
+        let transport = VirtualCardTransport(card: emvtoolCard())
+        let session = TerminalSession(transport: transport)
+        let fci = try session.expect("SELECT PBOC") { try .select(name: PBOC.debitAID) }
+        #expect(fci.data.first == 0x6F && fci.status == .success)
+        let refused = #expect(throws: TerminalError.self) {
+            try session.expect("GET DATA 9F99") { .getData(tag: 0x9F99) }
+        }
+        #expect(refused?.code == .cardStatus && refused?.status == .referencedDataNotFound)
+        let kernel = EMVKernel(card: TerminalSession(transport: transport))
+        let account = try kernel.readAccount()
+        #expect(account.card.pan == "6212340000000007" && account.pinTriesLeft == 3 && account.atc == 0)
+
+        let inactive = VirtualCardTransport(card: CardFactory.virtualCard(try CardProfiles.resolve("chongqing").personalize()))
+        let host = IssuerHost(imkAC: TestIssuer.imkAC)
+        do {
+            _ = try EMVKernel(card: TerminalSession(transport: inactive)).purchase(amount: 100, pin: "1234", host: host)
+            Issue.record("an account the bank has not activated must refuse")
+        } catch {
+            // `error` is a TerminalError: the kernel's throws are typed.
+            #expect(error.code == .applicationUnavailable)
+            #expect(error.status == .conditionsNotSatisfied && error.step == "GET PROCESSING OPTIONS")
+        }
+    }
+
+    /// Builders choose short or extended lengths by size and never trap.
+    @Test func buildersNeverTrap() throws {
+        #expect(try CommandAPDU.select(name: [UInt8](repeating: 0x41, count: 300)).apduCase == .case4Extended)
+        #expect(try CommandAPDU.select(name: PBOC.debitAID).encoded.count == 14)
+        #expect(throws: APDUFormatError.valueOutOfRange) { try CommandAPDU.updateBinary(data: [UInt8](repeating: 0, count: 70_000)) }
+        #expect(throws: APDUFormatError.valueOutOfRange) { try CommandAPDU.readBinary(offset: 40_000) }
+        #expect(throws: APDUFormatError.valueOutOfRange) { try CommandAPDU.getProcessingOptions(pdolData: [UInt8](repeating: 0, count: 200)) }
+        #expect(CommandAPDU.readRecord(3, sfi: 2).encoded == [0x00, 0xB2, 0x03, 0x14, 0x00])
+        #expect(CommandAPDU.readRecord(0x07, .identifier(.first)).encoded == [0x00, 0xB2, 0x07, 0x00, 0x00])
+        #expect(try CommandAPDU.appendRecord(sfi: 8, data: [1]).encoded == [0x00, 0xE2, 0x00, 0x40, 0x01, 0x01])
+        let unblock = try CommandAPDU.socialPINUnblock(encryptedPIN: [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(unblock.macInput() == [0x84, 0x24, 0x00, 0x01, 0x0C, 1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try unblock.appendingMAC([9, 9, 9, 9]).encoded.suffix(5) == [8, 9, 9, 9, 9])
+    }
+}

@@ -162,7 +162,7 @@ final class SavedStates: CardPersistence {
         let (t, transport) = try terminal("default-des")
         try t.start()
         try t.loadCardID()
-        let verified = try t.card.send("VERIFY") { () throws(APDUFormatError) in
+        let verified = try t.card.send("VERIFY") {
             try .verify(reference: SocialSecurity.socialPIN, pin: [0x12, 0x34, 0x56])
         }
         #expect(verified.status == .success)
