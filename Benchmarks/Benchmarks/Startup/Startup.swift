@@ -33,22 +33,25 @@ func run(_ arguments: [String]) {
 }
 
 /// A loopback listener on a free port, standing in for vpcd.
-final class Listener: @unchecked Sendable {
+final class Listener: Sendable {
     let fd: Int32
     let port: UInt16
 
     init() {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = bind(fd, $0, length) } }
-        precondition(listen(fd, 4) == 0, "listen failed")
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, length) }
         }
+        precondition(bound == 0 && listen(s, 4) == 0, "cannot listen on loopback")
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(s, $0, &length) }
+        }
+        fd = s
         port = UInt16(bigEndian: address.sin_port)
     }
 
