@@ -124,6 +124,7 @@ let package = Package(
             dependencies: ["CardTLV", "CardAPDU", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CardStandardsTests", dependencies: ["CardStandards"], swiftSettings: swiftSettings),
         .testTarget(name: "CardInspectTests", dependencies: ["CardInspect"], swiftSettings: swiftSettings),
         .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto", "CardAPDU", "CardStandards"], swiftSettings: swiftSettings),
         .testTarget(
