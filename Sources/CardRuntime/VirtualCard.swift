@@ -233,9 +233,11 @@ public struct VirtualCard {
             defer { swap(&slot, &applets[i]) }
             if let answer = try slot.process(command, card: &self) { return answer }
         }
-        guard let entry = Self.table[Int(command.ins)] else { throw .insNotSupported }
-        guard entry.classes.contains(cla) else { throw .claNotSupported }
-        return try entry.handler(&self, command)
+        switch Self.table.lookup(cla: cla, ins: command.ins) {
+        case .handler(let handler): return try handler(&self, command)
+        case .wrongClass: throw .claNotSupported
+        case .notHere: throw .insNotSupported
+        }
     }
 
     /// Le handling, in one place for every command.
@@ -270,26 +272,24 @@ public struct VirtualCard {
 
     typealias Handler = @Sendable (inout VirtualCard, CommandAPDUView) throws(CardStatusError) -> CardAnswer
 
-    struct Entry: Sendable {
-        var classes: Set<UInt8>
-        var handler: Handler
-    }
+    /// A handler, typed where it is written (a typed-throws closure passed
+    /// straight to a generic parameter crashes Swift 6.3's SILGen).
+    static func handler(_ h: @escaping Handler) -> Handler { h }
 
-    /// INS → handler, for the interindustry commands of the card OS.
-    static let table: [Entry?] = {
-        var t = [Entry?](repeating: nil, count: 256)
-        let iso: Set<UInt8> = [0x00]
-        t[0xA4] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.select(c) }
-        t[0xB0] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.readBinary(c) }
-        t[0xD6] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.updateBinary(c) }
-        t[0xB2] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.readRecord(c) }
-        t[0xDC] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.updateRecord(c) }
-        t[0xE2] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.appendRecord(c) }
-        t[0x20] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.verify(c) }
-        t[0x24] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.changeReferenceData(c) }
-        t[0x2C] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.resetRetryCounter(c) }
-        t[0x84] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.getChallenge(c) }
-        t[0xC0] = Entry(classes: iso) { card, c throws(CardStatusError) in try card.getResponse(c) }
+    /// INS → handler, for the interindustry commands of the card OS (CLA 00).
+    static let table: InstructionTable<Handler> = {
+        var t = InstructionTable<Handler>()
+        t.define(0xA4, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.select(c) })
+        t.define(0xB0, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.readBinary(c) })
+        t.define(0xD6, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.updateBinary(c) })
+        t.define(0xB2, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.readRecord(c) })
+        t.define(0xDC, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.updateRecord(c) })
+        t.define(0xE2, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.appendRecord(c) })
+        t.define(0x20, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.verify(c) })
+        t.define(0x24, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.changeReferenceData(c) })
+        t.define(0x2C, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.resetRetryCounter(c) })
+        t.define(0x84, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.getChallenge(c) })
+        t.define(0xC0, cla: 0x00, Self.handler { card, c throws(CardStatusError) in try card.getResponse(c) })
         return t
     }()
 

@@ -205,19 +205,35 @@ public struct PBOCApplet: Applet {
             if c.cla == 0x80 && (c.ins == 0xA8 || c.ins == 0xAE) { throw .conditionsNotSatisfied }
             return nil
         }
-        switch (c.cla, c.ins) {
-        case (0x80, 0xA8): return try gpo(c, &card, &t)
-        case (0x80, 0xCA): return try getData(c, &card, &t)
-        case (0x80, 0xAE): return try generateAC(c, &card, &t)
-        case (0x00, 0x82): return try externalAuthenticate(c, &card, &t)
-        case (0x00, 0x20): return try verify(c, &card, &t)
-        case (0x84, 0x1E), (0x84, 0x18), (0x84, 0x16), (0x84, 0x24), (0x04, 0xDA): return try script(c, &card, &t)
-        case (_, 0xA8), (_, 0xCA), (_, 0xAE):
-            throw .claNotSupported
-        default:
-            return nil
+        switch Self.table.lookup(cla: c.cla, ins: c.ins) {
+        case .handler(let handler): return try handler(self, c, &card, &t)
+        case .wrongClass: throw .claNotSupported
+        case .notHere: return nil
         }
     }
+
+    typealias Handler = @Sendable (PBOCApplet, CommandAPDUView, inout VirtualCard, inout PBOCTransaction) throws(CardStatusError) -> CardAnswer?
+
+    /// The application's instructions. GPO, GET DATA and GENERATE AC under
+    /// another class answer `6E00`; the others under another class are the
+    /// card OS's (ISO VERIFY, CHANGE REFERENCE DATA, …).
+    /// A handler, typed where it is written (a typed-throws closure passed
+    /// straight to a generic parameter crashes Swift 6.3's SILGen).
+    static func handler(_ h: @escaping Handler) -> Handler { h }
+
+    static let table: InstructionTable<Handler> = {
+        var t = InstructionTable<Handler>()
+        t.define(0xA8, cla: 0x80, Self.handler { a, c, card, s throws(CardStatusError) in try a.gpo(c, &card, &s) })
+        t.define(0xCA, cla: 0x80, Self.handler { a, c, card, s throws(CardStatusError) in try a.getData(c, &card, &s) })
+        t.define(0xAE, cla: 0x80, Self.handler { a, c, card, s throws(CardStatusError) in try a.generateAC(c, &card, &s) })
+        t.define(0x82, cla: 0x00, otherClasses: .passOn, Self.handler { a, c, card, s throws(CardStatusError) in try a.externalAuthenticate(c, &card, &s) })
+        t.define(0x20, cla: 0x00, otherClasses: .passOn, Self.handler { a, c, card, s throws(CardStatusError) in try a.verify(c, &card, &s) })
+        for ins: UInt8 in [0x1E, 0x18, 0x16, 0x24] {
+            t.define(ins, cla: 0x84, otherClasses: .passOn, Self.handler { a, c, card, s throws(CardStatusError) in try a.script(c, &card, &s) })
+        }
+        t.define(0xDA, cla: 0x04, otherClasses: .passOn, Self.handler { a, c, card, s throws(CardStatusError) in try a.script(c, &card, &s) })
+        return t
+    }()
 
     // MARK: State
 

@@ -36,12 +36,23 @@ public struct PSAMApplet: Applet {
     public static var sessionEndsOnSelect: Bool { false }
 
     public func process(_ c: CommandAPDUView, card: inout VirtualCard, session: inout PSAMSession) throws(CardStatusError) -> CardAnswer? {
-        switch (c.cla, c.ins) {
-        case (0xBF, 0xDE): return try deliverSessionKey(c, &card, &session)
-        case (0x80, 0xFA): return try cipherData(c, &session)
-        default: return nil
-        }
+        guard case .handler(let handler) = Self.table.lookup(cla: c.cla, ins: c.ins) else { return nil }
+        return try handler(self, c, &card, &session)
     }
+
+    typealias Handler = @Sendable (PSAMApplet, CommandAPDUView, inout VirtualCard, inout PSAMSession) throws(CardStatusError) -> CardAnswer?
+
+    /// DELIVERY SESSION KEY and CIPHER DATA; under other classes, the card OS's.
+    /// A handler, typed where it is written (a typed-throws closure passed
+    /// straight to a generic parameter crashes Swift 6.3's SILGen).
+    static func handler(_ h: @escaping Handler) -> Handler { h }
+
+    static let table: InstructionTable<Handler> = {
+        var t = InstructionTable<Handler>()
+        t.define(0xDE, cla: 0xBF, otherClasses: .passOn, Self.handler { a, c, card, s throws(CardStatusError) in try a.deliverSessionKey(c, &card, &s) })
+        t.define(0xFA, cla: 0x80, otherClasses: .passOn, Self.handler { a, c, _, s throws(CardStatusError) in try a.cipherData(c, &s) })
+        return t
+    }()
 
     func crypto<T>(_ body: () throws(CryptoError) -> T) throws(CardStatusError) -> T {
         do {

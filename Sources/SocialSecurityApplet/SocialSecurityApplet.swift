@@ -34,21 +34,32 @@ public struct SocialSecurityApplet: Applet {
         if card.state.files[ssse].df?.blocked == true, ins != 0xA4, !(cla == 0x84 && ins == 0x1E) {
             throw CardStatusError(.applicationBlocked)
         }
-        switch (cla, ins) {
-        case (0x00, 0x82): return try externalAuthenticate(c, &card)
-        case (0x00, 0x88): return try internalAuthenticate(c, &card)
-        case (0x80, 0x5E): return try changePIN(c, &card)
-        case (0x84, 0x24): return try pinChangeUnblock(c, &card)
-        case (0x84, 0x1E): return try applicationBlock(c, &card)
-        case (0x84, 0x16): return try cardBlock(c, &card)
-        case (_, 0x82), (_, 0x88), (_, 0x5E), (_, 0x24), (_, 0x1E), (_, 0x16):
-            // Known instructions under the wrong class.
-            if ins == 0x24 && cla == 0x00 { return nil }  // ISO CHANGE REFERENCE DATA
-            throw .claNotSupported
-        default:
-            return nil
+        switch Self.table.lookup(cla: cla, ins: ins) {
+        case .handler(let handler): return try handler(self, c, &card)
+        case .wrongClass: throw .claNotSupported
+        case .notHere: return nil
         }
     }
+
+    typealias Handler = @Sendable (SocialSecurityApplet, CommandAPDUView, inout VirtualCard) throws(CardStatusError) -> CardAnswer?
+
+    /// The SSSE's own instructions; under another class each answers `6E00`,
+    /// but `24` under CLA `00` is ISO CHANGE REFERENCE DATA, the card OS's.
+    /// A handler, typed where it is written (a typed-throws closure passed
+    /// straight to a generic parameter crashes Swift 6.3's SILGen).
+    static func handler(_ h: @escaping Handler) -> Handler { h }
+
+    static let table: InstructionTable<Handler> = {
+        var t = InstructionTable<Handler>()
+        t.define(0x82, cla: 0x00, Self.handler { a, c, card throws(CardStatusError) in try a.externalAuthenticate(c, &card) })
+        t.define(0x88, cla: 0x00, Self.handler { a, c, card throws(CardStatusError) in try a.internalAuthenticate(c, &card) })
+        t.define(0x5E, cla: 0x80, Self.handler { a, c, card throws(CardStatusError) in try a.changePIN(c, &card) })
+        t.define(0x24, cla: 0x84, Self.handler { a, c, card throws(CardStatusError) in try a.pinChangeUnblock(c, &card) })
+        t.define(0x24, cla: 0x00, Self.handler { _, _, _ throws(CardStatusError) in nil })
+        t.define(0x1E, cla: 0x84, Self.handler { a, c, card throws(CardStatusError) in try a.applicationBlock(c, &card) })
+        t.define(0x16, cla: 0x84, Self.handler { a, c, card throws(CardStatusError) in try a.cardBlock(c, &card) })
+        return t
+    }()
 
     func crypto<T>(_ body: () throws(CryptoError) -> T) throws(CardStatusError) -> T {
         do {
