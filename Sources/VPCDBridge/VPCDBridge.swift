@@ -29,8 +29,14 @@ public protocol VPCDCard: AnyObject {
 
 /// A virtual card behind the bridge.
 public final class VirtualVPCDCard: VPCDCard {
-    public var card: VirtualCard
-    public init(_ card: VirtualCard) { self.card = card }
+    private let make: () -> VirtualCard
+    /// The card, made the first time vpcd asks for it (personalizing a
+    /// card takes longer than connecting: `serve` is in the reader first).
+    public lazy var card: VirtualCard = make()
+
+    public init(_ card: VirtualCard) { self.make = { card } }
+    /// A card made by `make` on first use.
+    public init(making make: @escaping () -> VirtualCard) { self.make = make }
     public var atr: [UInt8] { card.state.atr.bytes }
     public func powerOn() { _ = card.powerOn() }
     public func powerOff() { card.powerOff() }

@@ -71,19 +71,26 @@ struct Serve: ParsableCommand {
             for (slot, text) in vpcd.enumerated() {
                 let (host, port) = try Self.endpoint(text)
                 let card: VirtualVPCDCard
+                let profile: String
                 do {
                     if !images.isEmpty {
                         let file = CardImageFile(path: images.count == 1 ? images[0] : images[slot])
-                        card = VirtualVPCDCard(CardFactory.virtualCard(try file.load(), persistence: file))
+                        let state = try file.load()
+                        card = VirtualVPCDCard(CardFactory.virtualCard(state, persistence: file))
+                        profile = state.profile
                     } else {
+                        // The name is checked now; the card is personalized
+                        // when vpcd first asks for it.
                         let name = profiles.isEmpty ? "default" : profiles.count == 1 ? profiles[0] : profiles[slot]
-                        card = VirtualVPCDCard(CardFactory.virtualCard(try CardProfiles.resolve(name).personalize(seed: seed)))
+                        let resolved = try CardProfiles.resolve(name)
+                        let seed = self.seed
+                        card = VirtualVPCDCard(making: { CardFactory.virtualCard(resolved.personalize(seed: seed)) })
+                        profile = resolved.name
                     }
                 } catch {
                     throw CLIError("\(error)", status: ExitStatus.badInput)
                 }
                 let quiet = self.quiet
-                let profile = card.card.state.profile
                 bridges.append(
                     VPCDBridge(host: host, port: port, slot: slot, card: card) { event in
                         guard !quiet else { return }

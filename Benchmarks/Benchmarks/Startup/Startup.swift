@@ -61,6 +61,17 @@ final class Listener: Sendable {
         precondition(c >= 0, "accept failed")
         close(c)
     }
+
+    /// Closes connections already waiting (a bridge that reconnected
+    /// before it was stopped), so that the next sample waits for its own.
+    func drain() {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&p, 1, 0) > 0 {
+            let c = accept(fd, nil, nil)
+            if c < 0 { return }
+            close(c)
+        }
+    }
 }
 
 /// `sscard serve` from exec to its connection (measured), then SIGTERM and wait (not measured).
@@ -76,6 +87,7 @@ func serveUntilConnected(_ listener: Listener, _ benchmark: Benchmark) {
     benchmark.stopMeasurement()
     kill(p.processIdentifier, SIGTERM)
     p.waitUntilExit()
+    listener.drain()
 }
 
 let benchmarks: @Sendable () -> Void = {
