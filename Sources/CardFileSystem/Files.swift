@@ -165,7 +165,12 @@ public struct FileSystem: Hashable, Sendable {
         return index
     }
 
-    public subscript(index: Int) -> FileNode { nodes[index] }
+    /// The node at `index`, read in place: `files[i].parent` copies no node
+    /// (a plain getter would copy it, retaining every array it holds).
+    @inlinable
+    public subscript(index: Int) -> FileNode {
+        _read { yield nodes[index] }
+    }
 
     /// Replaces an EF's body and rules (the index must name an EF).
     public mutating func updateEF(_ index: Int, _ body: (inout ElementaryFile) throws(CardStatusError) -> Void)

@@ -16,12 +16,19 @@ public struct InstructionTable<Handler> {
         case passOn
     }
 
+    @usableFromInline
     struct Entry {
-        var handlers: [(cla: UInt8, handler: Handler)]
-        var otherClasses: OtherClasses
+        @usableFromInline var handlers: [(cla: UInt8, handler: Handler)]
+        @usableFromInline var otherClasses: OtherClasses
+
+        @usableFromInline
+        init(handlers: [(cla: UInt8, handler: Handler)], otherClasses: OtherClasses) {
+            self.handlers = handlers
+            self.otherClasses = otherClasses
+        }
     }
 
-    var entries: [Entry?] = Array(repeating: nil, count: 256)
+    @usableFromInline var entries: [Entry?] = Array(repeating: nil, count: 256)
 
     public init() {}
 
@@ -43,8 +50,9 @@ public struct InstructionTable<Handler> {
         case notHere
     }
 
-    /// The handler of a command's CLA and INS.
-    @inline(__always)
+    /// The handler of a command's CLA and INS (inlinable: a cross-module
+    /// generic call would not be specialized, on every command).
+    @inlinable
     public func lookup(cla: UInt8, ins: UInt8) -> Lookup {
         guard let entry = entries[Int(ins)] else { return .notHere }
         for h in entry.handlers where h.cla == cla { return .handler(h.handler) }
