@@ -65,6 +65,11 @@ public struct TLVBuilder: Sendable {
         bytes.append(contentsOf: encoded)
     }
 
+    /// Appends encoded bytes (the non-generic fast path).
+    public mutating func appendEncoded(_ encoded: [UInt8]) {
+        bytes.append(contentsOf: encoded)
+    }
+
     /// Appends a constructed object whose value `body` builds.
     public mutating func appendConstructed(_ tag: BERTag, _ body: (inout TLVBuilder) throws -> Void) rethrows {
         appendTag(tag)

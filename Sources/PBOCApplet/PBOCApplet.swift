@@ -53,7 +53,8 @@ public struct PBOCOptions: Hashable, Sendable {
         self.sm4 = sm4
     }
 
-    public var bytes: [UInt8] { [(gacFormat2 ? 1 : 0) | (gpoFormat2 ? 2 : 0) | (strictPDOL ? 4 : 0) | (sm4 ? 8 : 0)] }
+    public var bytes: [UInt8] { [byte] }
+    var byte: UInt8 { (gacFormat2 ? 1 : 0) | (gpoFormat2 ? 2 : 0) | (strictPDOL ? 4 : 0) | (sm4 ? 8 : 0) }
     public init(bytes: ArraySlice<UInt8>) {
         let b = bytes.first ?? 0
         self.init(gacFormat2: b & 1 != 0, gpoFormat2: b & 2 != 0, strictPDOL: b & 4 != 0, sm4: b & 8 != 0)
@@ -88,8 +89,11 @@ public struct PBOCCounters: Hashable, Sendable {
     }
 
     public var bytes: [UInt8] {
-        [UInt8(atc >> 8), UInt8(atc & 0xFF), UInt8(lastOnlineATC >> 8), UInt8(lastOnlineATC & 0xFF), activated ? 1 : 0]
-            + options.bytes + ecBalance
+        var b: [UInt8] = [UInt8(atc >> 8), UInt8(atc & 0xFF), UInt8(lastOnlineATC >> 8), UInt8(lastOnlineATC & 0xFF), activated ? 1 : 0]
+        b.reserveCapacity(12)
+        b.append(options.byte)
+        b.append(contentsOf: ecBalance)
+        return b
     }
 }
 
@@ -153,6 +157,8 @@ public struct PBOCTransaction: AppletSession {
     var objects: [BERTag: [UInt8]]? = nil
     /// The session key of UDK-AC and this transaction's ATC, set up once.
     var acSession: PBOCSession? = nil
+    /// The counters as last read or written (this applet is their only writer).
+    var counters: PBOCCounters? = nil
 
     public init() {}
 
@@ -273,16 +279,19 @@ public struct PBOCApplet: Applet {
         return i
     }
 
-    func counters(_ card: VirtualCard) throws(CardStatusError) -> PBOCCounters {
+    /// The counters, read from their EF the first time in a transaction.
+    func counters(_ card: VirtualCard, _ t: inout PBOCTransaction) throws(CardStatusError) -> PBOCCounters {
+        if let known = t.counters { return known }
         let i = try countersIndex(card)
         guard case .transparent(let f)? = card.state.files[i].ef?.content, let c = PBOCCounters(bytes: f.data) else {
             throw .noPreciseDiagnosis
         }
+        t.counters = c
         return c
     }
 
     /// Saves the counters (before the answer leaves).
-    func setCounters(_ card: inout VirtualCard, _ c: PBOCCounters) throws(CardStatusError) {
+    func setCounters(_ card: inout VirtualCard, _ t: inout PBOCTransaction, _ c: PBOCCounters) throws(CardStatusError) {
         let i = try countersIndex(card)
         let bytes = c.bytes
         try card.commit { (s: inout CardState) throws(CardStatusError) in
@@ -290,6 +299,7 @@ public struct PBOCApplet: Applet {
                 ef.content = .transparent(TransparentFile(data: bytes))
             }
         }
+        t.counters = c
     }
 
     func key(_ card: VirtualCard, _ usage: KeyUsage) throws(CardStatusError) -> [UInt8] {
@@ -334,17 +344,18 @@ public struct PBOCApplet: Applet {
         guard d.count >= 2, d.first == 0x83 else { throw .incorrectData }
         let length = Int(d[d.startIndex + 1])
         guard length == d.count - 2 else { throw .wrongLength }
-        var counters = try counters(card)
+        var counters = try counters(card, &t)
         let options = counters.options
         if length > Self.pdolLength || (options.strictPDOL && length != Self.pdolLength) { throw .wrongLength }
         if t.phase != .selected || blocked(card) || !counters.activated { throw .conditionsNotSatisfied }
         guard counters.atc < 0xFFFF else { throw .conditionsNotSatisfied }
         counters.atc += 1
-        try setCounters(&card, counters)
+        try setCounters(&card, &t, counters)
         // A new transaction; the data objects read and an offline PIN
         // verified since the selection stay.
         var next = PBOCTransaction()
         next.objects = t.objects
+        next.counters = t.counters
         next.cardholderVerification = t.cardholderVerification
         next.phase = .optionsProcessed
         t = next
@@ -372,7 +383,7 @@ public struct PBOCApplet: Applet {
             let pin = try card.pinIndex(reference: PBOC.plaintextPIN)
             value = [card.state.pins[pin].counter.remaining]
         } else if raw == 0x9F36 || raw == 0x9F13 || raw == 0x9F79 {
-            let c = try counters(card)
+            let c = try counters(card, &t)
             let a = raw == 0x9F36 ? c.atc : c.lastOnlineATC
             value = raw == 0x9F79 ? c.ecBalance : [UInt8(a >> 8), UInt8(a & 0xFF)]
         } else {
@@ -418,13 +429,14 @@ public struct PBOCApplet: Applet {
         guard !blocked(card) else { throw .conditionsNotSatisfied }
         let first = firstType == nil
         guard c.nc == (first ? PBOCDebit.cdol1Length : PBOCDebit.cdol2Length) else { throw .wrongLength }
-        let cdol = Array(c.data)
-        var counters = try counters(card)
+        let cdol = c.data
+        let at = cdol.startIndex
+        var counters = try counters(card, &t)
         let atc = counters.atc
         let type: CryptogramType
         if let firstType {
             guard firstType == .arqc else { throw .conditionsNotSatisfied }
-            let approvedByIssuer = cdol[0] == 0x30 && cdol[1] == 0x30
+            let approvedByIssuer = cdol[at] == 0x30 && cdol[at + 1] == 0x30
             type = requested == .tc && t.issuerAuthentication == .passed && approvedByIssuer ? .tc : .aac
             t.phase = .completed(first: firstType, second: type)
         } else {
@@ -432,7 +444,9 @@ public struct PBOCApplet: Applet {
             t.phase = .firstAC(type)
         }
         let cvr = t.cvr(second: first ? nil : type, pinBlocked: try pinBlocked(card)).bytes(scripts: t.scriptCount)
-        var macInput = Array(cdol[(first ? 0 : 2)..<(first ? 29 : 31)])
+        var macInput: [UInt8] = []
+        macInput.reserveCapacity(48)
+        macInput.append(contentsOf: cdol[(at + (first ? 0 : 2))..<(at + (first ? 29 : 31))])
         macInput.append(contentsOf: Self.aip)
         macInput.append(UInt8(atc >> 8))
         macInput.append(UInt8(atc & 0xFF))
@@ -444,13 +458,15 @@ public struct PBOCApplet: Applet {
         var iad: [UInt8] = [0x07, 0x01, 0x01]
         iad.reserveCapacity(19)
         iad.append(contentsOf: cvr)
-        iad.append(contentsOf: [alg.rawValue, 0x0A, 0x01])
+        iad.append(alg.rawValue)
+        iad.append(0x0A)
+        iad.append(0x01)
         iad.append(contentsOf: counters.ecBalance.suffix(5))
-        iad.append(contentsOf: [0, 0, 0, 0])
+        iad.append(contentsOf: repeatElement(0, count: 4))
         if !first && type == .tc {
             if t.issuerAuthentication == .passed {
                 counters.lastOnlineATC = atc
-                try setCounters(&card, counters)
+                try setCounters(&card, &t, counters)
             }
             try appendLog(cdol: cdol, atc: atc, &card)
         }
@@ -466,7 +482,7 @@ public struct PBOCApplet: Applet {
             }
         } else {
             b.appendConstructed(0x80) { r in
-                r.appendEncoded(CollectionOfOne(cid))
+                r.appendEncoded([cid])
                 r.appendEncoded(atcBytes)
                 r.appendEncoded(ac)
                 r.appendEncoded(iad)
@@ -477,7 +493,7 @@ public struct PBOCApplet: Applet {
 
     /// A log record in the 9F4F format (45 bytes) from the second GENERATE
     /// AC's CDOL2 data (ARC first): 9A 9F21 9F02 9F03 9F1A 5F2A 9F4E 9C 9F36.
-    func appendLog(cdol: [UInt8], atc: UInt16, _ card: inout VirtualCard) throws(CardStatusError) {
+    func appendLog(cdol: ArraySlice<UInt8>, atc: UInt16, _ card: inout VirtualCard) throws(CardStatusError) {
         guard let log = card.state.files.ef(under: adf, sfi: 11) else { return }
         let d = cdol.dropFirst(2)
         var record: [UInt8] = []
@@ -507,7 +523,7 @@ public struct PBOCApplet: Applet {
         guard let arqc = t.arqc, t.issuerAuthentication == .notTried else { throw .conditionsNotSatisfied }
         guard c.nc == 10 else { throw .wrongLength }
         let input = Array(c.data)
-        let counters = try counters(card)
+        let counters = try counters(card, &t)
         let session = try acSession(&t, &card, atc: counters.atc, algorithm: counters.options.algorithm)
         let expected = try crypto { () throws(CryptoError) in try session.arpc(arqc: arqc, arc: Array(input[8..<10])) }
         let passed = constantTimeEquals(expected, input[0..<8])
@@ -530,7 +546,7 @@ public struct PBOCApplet: Applet {
         } else {
             throw .conditionsNotSatisfied
         }
-        var counters = try counters(card)
+        var counters = try counters(card, &t)
         let atc = counters.atc
         let bytes = c.bytes
         let body = Array(c.data.dropLast(4))
@@ -585,7 +601,7 @@ public struct PBOCApplet: Applet {
             if tag == 0x9F79 {
                 guard body.count == 6 else { throw .wrongLength }
                 counters.ecBalance = body
-                try setCounters(&card, counters)
+                try setCounters(&card, &t, counters)
             } else {
                 guard let old = try data(card, &t)[tag], old.count == body.count else { throw .wrongLength }
                 try update(&card, &t, [tag: body])

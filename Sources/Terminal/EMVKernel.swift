@@ -451,13 +451,14 @@ public final class EMVKernel {
                 type: type, atc: UInt16(d[3]) << 8 | UInt16(d[4]), cryptogram: Array(d[5..<13]),
                 issuerApplicationData: Array(d[13...]))
         }
-        let o = try? BERTLV.parse(d)
-        guard let cid = value(0x9F27, in: o)?.first, let type = CryptogramType(cid: cid), let atc = value(0x9F36, in: o),
-            atc.count == 2, let ac = value(0x9F26, in: o)
+        guard let nodes = try? BERTLV.parse(d), let cidNode = nodes.first(0x9F27), !cidNode.isConstructed,
+            let cid = cidNode.value.first, let type = CryptogramType(cid: cid),
+            let atc = nodes.first(0x9F36)?.value, atc.count == 2, let ac = nodes.first(0x9F26)?.value
         else {
             throw TerminalError(.malformedResponse, step: "GENERATE AC")
         }
         return GenerateACResponse(
-            type: type, atc: UInt16(atc[0]) << 8 | UInt16(atc[1]), cryptogram: ac, issuerApplicationData: value(0x9F10, in: o) ?? [])
+            type: type, atc: UInt16(atc[atc.startIndex]) << 8 | UInt16(atc[atc.startIndex + 1]), cryptogram: Array(ac),
+            issuerApplicationData: nodes.first(0x9F10).map { Array($0.value) } ?? [])
     }
 }
