@@ -4,7 +4,6 @@
 // it is defined for → a handler (vsmartcard's ins2handler, Java Card's
 // switch on INS), looked up in one array index.
 
-public import CardAPDU
 
 /// Handlers by instruction, with the classes each one takes.
 public struct InstructionTable<Handler> {

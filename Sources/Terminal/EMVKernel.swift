@@ -10,7 +10,7 @@ public import BackOffice
 public import CardAPDU
 import CardCommands
 public import CardStandards
-public import CardTLV
+import CardTLV
 public import CardTransport
 
 /// What the card told the terminal.
