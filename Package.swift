@@ -94,9 +94,11 @@ let package = Package(
         .target(
             name: "Terminal", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
             swiftSettings: swiftSettings),
-        // PC/SC: pcsc-lite through a system-library module; CardTransportPCSC
-        // is its only importer.
-        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        // PC/SC: pcsc-lite's headers through a C module whose include folder
+        // links to them (not a pkg-config system library, whose -pthread
+        // SwiftPM refuses with a warning on every build; see shim.h);
+        // CardTransportPCSC is its only importer.
+        .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("pcsclite")]),
         .target(
             name: "CardTransportPCSC", dependencies: ["CPCSCLite", "CardAPDU", "CardTransport"],
             swiftSettings: swiftSettings),

@@ -1,0 +1,2 @@
+// CPCSCLite is its headers (include/); a C target needs one source file.
+#include "shim.h"
