@@ -118,12 +118,24 @@ public enum FileKind: Hashable, Sendable {
     case ef(ElementaryFile)
 }
 
+/// Where a node stands in its ``FileSystem``: its own type, so that a
+/// node index is never mistaken for a count, an offset or a record number.
+public struct NodeIndex: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The position in ``FileSystem/nodes``.
+    public let rawValue: Int
+
+    @inlinable public init(_ rawValue: Int) { self.rawValue = rawValue }
+
+    public static func < (a: NodeIndex, b: NodeIndex) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "node \(rawValue)" }
+}
+
 /// One file in the tree.
 public struct FileNode: Hashable, Sendable {
     /// A label for card images and error messages (`ssse`, `ef05`), unique in the tree.
     public var label: String
-    public var parent: Int?
-    public var children: [Int]
+    public var parent: NodeIndex?
+    public var children: [NodeIndex]
     public var kind: FileKind
 
     public var df: DedicatedFile? {
@@ -148,7 +160,10 @@ public struct FileSystem: Hashable, Sendable {
     public private(set) var nodes: [FileNode]
 
     /// The MF's index.
-    public static let mf = 0
+    public static let mf = NodeIndex(0)
+
+    /// Every node's index, in the order the nodes were added.
+    public var indices: [NodeIndex] { nodes.indices.map(NodeIndex.init) }
 
     /// A tree holding only the MF.
     public init(mf: DedicatedFile = DedicatedFile(fid: .mf), label: String = "mf") {
@@ -157,75 +172,76 @@ public struct FileSystem: Hashable, Sendable {
 
     /// Adds a file under a DF and returns its index.
     @discardableResult
-    public mutating func add(_ kind: FileKind, label: String, under parent: Int) -> Int {
-        precondition(nodes[parent].isDF, "files are created under DFs")
-        let index = nodes.count
+    public mutating func add(_ kind: FileKind, label: String, under parent: NodeIndex) -> NodeIndex {
+        precondition(nodes[parent.rawValue].isDF, "files are created under DFs")
+        let index = NodeIndex(nodes.count)
         nodes.append(FileNode(label: label, parent: parent, children: [], kind: kind))
-        nodes[parent].children.append(index)
+        nodes[parent.rawValue].children.append(index)
         return index
     }
 
     /// The node at `index`, read in place: `files[i].parent` copies no node
     /// (a plain getter would copy it, retaining every array it holds).
     @inlinable
-    public subscript(index: Int) -> FileNode {
-        _read { yield nodes[index] }
+    public subscript(index: NodeIndex) -> FileNode {
+        _read { yield nodes[index.rawValue] }
     }
 
     /// Replaces an EF's body and rules (the index must name an EF).
-    public mutating func updateEF(_ index: Int, _ body: (inout ElementaryFile) throws(CardStatusError) -> Void)
+    public mutating func updateEF(_ index: NodeIndex, _ body: (inout ElementaryFile) throws(CardStatusError) -> Void)
         throws(CardStatusError)
     {
-        guard case .ef(var ef) = nodes[index].kind else { throw .noCurrentEF }
+        let i = index.rawValue
+        guard case .ef(var ef) = nodes[i].kind else { throw .noCurrentEF }
         // Move the EF out so that its buffers stay uniquely referenced.
-        nodes[index].kind = .df(DedicatedFile(fid: nil))
-        defer { nodes[index].kind = .ef(ef) }
+        nodes[i].kind = .df(DedicatedFile(fid: nil))
+        defer { nodes[i].kind = .ef(ef) }
         try body(&ef)
     }
 
     /// Turns the strict-Le rule off on every EF.
     public mutating func relaxStrictLe() throws(CardStatusError) {
-        for i in nodes.indices where nodes[i].ef != nil {
+        for i in indices where self[i].ef != nil {
             try updateEF(i) { (ef: inout ElementaryFile) throws(CardStatusError) in ef.strictLe = false }
         }
     }
 
     /// Changes a DF's attributes.
-    public mutating func updateDF(_ index: Int, _ body: (inout DedicatedFile) -> Void) {
-        guard case .df(var df) = nodes[index].kind else { return }
+    public mutating func updateDF(_ index: NodeIndex, _ body: (inout DedicatedFile) -> Void) {
+        guard case .df(var df) = nodes[index.rawValue].kind else { return }
         body(&df)
-        nodes[index].kind = .df(df)
+        nodes[index.rawValue].kind = .df(df)
     }
 
     /// The node with this label.
-    public func index(ofLabel label: String) -> Int? { nodes.firstIndex { $0.label == label } }
+    public func index(ofLabel label: String) -> NodeIndex? { nodes.firstIndex { $0.label == label }.map(NodeIndex.init) }
 
     /// The child of `df` with this label.
-    public func child(of df: Int, label: String) -> Int? {
-        nodes[df].children.first { nodes[$0].label == label }
+    public func child(of df: NodeIndex, label: String) -> NodeIndex? {
+        self[df].children.first { self[$0].label == label }
     }
 
     /// A child of a DF with this FID.
-    public func child(of df: Int, fid: FileID) -> Int? {
-        nodes[df].children.first { nodes[$0].fid == fid }
+    public func child(of df: NodeIndex, fid: FileID) -> NodeIndex? {
+        self[df].children.first { self[$0].fid == fid }
     }
 
     /// An EF directly under a DF with this SFI.
-    public func ef(under df: Int, sfi: UInt8) -> Int? {
-        nodes[df].children.first { nodes[$0].ef?.sfi?.rawValue == sfi }
+    public func ef(under df: NodeIndex, sfi: UInt8) -> NodeIndex? {
+        self[df].children.first { self[$0].ef?.sfi?.rawValue == sfi }
     }
 
     /// DFs whose name starts with `prefix` (right-truncated names match, ISO
     /// 7816-4 §11.2.2), in tree order.
-    public func dfs(namedWithPrefix prefix: [UInt8]) -> [Int] {
+    public func dfs(namedWithPrefix prefix: [UInt8]) -> [NodeIndex] {
         // Depth first, without a recursive closure (whose context would be
         // allocated on every call).
-        var out: [Int] = []
+        var out: [NodeIndex] = []
         var stack = [Self.mf]
         while let i = stack.popLast() {
-            guard case .df(let df) = nodes[i].kind else { continue }
+            guard case .df(let df) = self[i].kind else { continue }
             if let name = df.name, name.count >= prefix.count, name.starts(with: prefix) { out.append(i) }
-            let children = nodes[i].children
+            let children = self[i].children
             for c in children.reversed() { stack.append(c) }
         }
         return out
@@ -233,34 +249,34 @@ public struct FileSystem: Hashable, Sendable {
 
     /// The application a node belongs to: the nearest DF, itself included,
     /// that has a name; the MF when there is none.
-    public func application(of index: Int) -> Int {
-        var i: Int? = index
+    public func application(of index: NodeIndex) -> NodeIndex {
+        var i: NodeIndex? = index
         while let j = i {
-            if nodes[j].df?.name != nil { return j }
-            i = nodes[j].parent
+            if self[j].df?.name != nil { return j }
+            i = self[j].parent
         }
         return Self.mf
     }
 
     /// The DF a node is in (itself for a DF).
-    public func dedicatedFile(containing index: Int) -> Int {
-        nodes[index].isDF ? index : nodes[index].parent ?? Self.mf
+    public func dedicatedFile(containing index: NodeIndex) -> NodeIndex {
+        self[index].isDF ? index : self[index].parent ?? Self.mf
     }
 
     /// How many DFs lie between a node and the MF, itself included (the MF is 1).
-    public func depth(of index: Int) -> Int {
+    public func depth(of index: NodeIndex) -> Int {
         var depth = 0
-        var i: Int? = index
+        var i: NodeIndex? = index
         while let j = i {
             depth += 1
-            i = nodes[j].parent
+            i = self[j].parent
         }
         return depth
     }
 
     /// Of the items whose DF is `current` or above it, the index of the one
     /// in the deepest DF: a PIN or key of the current DF hides one of the MF.
-    public func deepest<C: Collection>(_ items: C, from current: Int, df: (C.Element) -> Int) -> C.Index? {
+    public func deepest<C: Collection>(_ items: C, from current: NodeIndex, df: (C.Element) -> NodeIndex) -> C.Index? {
         var best: C.Index? = nil
         var bestDepth = -1
         for i in items.indices {
@@ -276,11 +292,11 @@ public struct FileSystem: Hashable, Sendable {
     }
 
     /// Whether `ancestor` is `index` or above it.
-    public func isAncestor(_ ancestor: Int, of index: Int) -> Bool {
-        var i: Int? = index
+    public func isAncestor(_ ancestor: NodeIndex, of index: NodeIndex) -> Bool {
+        var i: NodeIndex? = index
         while let j = i {
             if j == ancestor { return true }
-            i = nodes[j].parent
+            i = self[j].parent
         }
         return false
     }

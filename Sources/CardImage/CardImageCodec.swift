@@ -26,7 +26,7 @@ public enum CardImageCodec {
 
     package static func document(_ s: CardState) -> ImageDocument {
         let files = s.files
-        func file(_ i: Int) -> FileDocument {
+        func file(_ i: NodeIndex) -> FileDocument {
             let node = files[i]
             var d = FileDocument(label: node.label, type: node.isDF ? "DF" : "EF", fid: node.fid?.description)
             switch node.kind {
@@ -267,7 +267,7 @@ public enum CardImageCodec {
     }
 
     static func addChildren(
-        _ d: FileDocument, at parent: Int, path: String, into files: inout FileSystem, labels: inout Set<String>
+        _ d: FileDocument, at parent: NodeIndex, path: String, into files: inout FileSystem, labels: inout Set<String>
     ) throws(CardImageError) {
         var fids: Set<FileID> = []
         var sfis: Set<UInt8> = []

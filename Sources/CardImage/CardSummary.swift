@@ -15,7 +15,7 @@ public enum CardSummary {
             "card blocked \(s.cardBlocked ? "yes" : "no")",
             "files",
         ]
-        func walk(_ i: Int, _ indent: String) {
+        func walk(_ i: NodeIndex, _ indent: String) {
             let node = s.files[i]
             let fid = node.fid.map { " \($0)" } ?? ""
             switch node.kind {

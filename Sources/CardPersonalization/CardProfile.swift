@@ -122,7 +122,7 @@ public enum CardFactory {
     public static func virtualCard(_ state: CardState, persistence: (any CardPersistence)? = nil) -> VirtualCard {
         var card = VirtualCard(state: state, persistence: persistence)
         let files = state.files
-        for i in files.nodes.indices {
+        for i in files.indices {
             guard let df = files[i].df, let name = df.name else { continue }
             if name == SocialSecurity.ssseName && i != FileSystem.mf {
                 let algorithm = algorithmID(df.fciProprietary).flatMap(SocialSecurityAlgorithm.init(rawValue:)) ?? .des

@@ -15,7 +15,7 @@ import SocialSecurityApplet
 
 /// What the social-security environment adds to a card.
 struct SocialSecurityEnvironment {
-    var ssse: Int
+    var ssse: NodeIndex
     var pins: [PINObject]
     var keys: [CardKey]
 }

@@ -26,7 +26,7 @@ public struct CardKey: Hashable, Sendable {
     /// A name for people and images: `UKSSSE`, `RKSSSE`, `IRK`, `STK`.
     public var label: String
     /// The DF the key belongs to (node index); it counts for that DF and below.
-    public var df: Int
+    public var df: NodeIndex
     /// The key number (EXTERNAL AUTHENTICATE's P2) or identifier.
     public var number: UInt8
     public var usage: KeyUsage
@@ -37,7 +37,7 @@ public struct CardKey: Hashable, Sendable {
     public var counter: PINCounter
 
     public init(
-        label: String, df: Int, number: UInt8, usage: KeyUsage, algorithm: SocialSecurityAlgorithm, value: [UInt8],
+        label: String, df: NodeIndex, number: UInt8, usage: KeyUsage, algorithm: SocialSecurityAlgorithm, value: [UInt8],
         version: UInt8 = 1, counter: PINCounter = PINCounter(limit: 3)
     ) {
         self.label = label
@@ -52,7 +52,7 @@ public struct CardKey: Hashable, Sendable {
 }
 
 package import CardAPDU
-import CardFileSystem
+public import CardFileSystem
 
 extension VirtualCard {
     /// The key with this number and usage in the current DF or above it, deepest first.

@@ -46,11 +46,11 @@ public struct CardState: Hashable, Sendable {
 
 /// What lasts only while the card is powered.
 public struct SessionState: Sendable {
-    public var currentDF: Int = FileSystem.mf
-    public var currentEF: Int? = nil
+    public var currentDF: NodeIndex = FileSystem.mf
+    public var currentEF: NodeIndex? = nil
     /// The application whose security state is held (SSC part 7: until
     /// power-off or selection of another application).
-    public var application: Int = FileSystem.mf
+    public var application: NodeIndex = FileSystem.mf
     public var security = SecurityStatus()
     /// The record pointer of the current EF (0: none).
     public var recordPointer: Int = 0

@@ -16,7 +16,7 @@ extension VirtualCard {
         let next = p2 & 0x03 == 0x02
         let files = state.files
         let data = c.data
-        let target: Int
+        let target: NodeIndex
         switch c.p1 {
         case 0x00:
             if data.isEmpty || (data.count == 2 && data.first == 0x3F && data.last == 0x00) {
@@ -81,7 +81,7 @@ extension VirtualCard {
     /// Makes a file current, switching application (and clearing the
     /// security state) when it lies in another one, and builds the answer:
     /// `00` FCI, `04` FCP, `08` FMD (answered as FCI), `0C` none.
-    mutating func makeCurrent(_ target: Int, answer kind: UInt8) throws(CardStatusError) -> CardAnswer {
+    mutating func makeCurrent(_ target: NodeIndex, answer kind: UInt8) throws(CardStatusError) -> CardAnswer {
         let files = state.files
         let node = files[target]
         let application = files.application(of: target)
@@ -168,8 +168,8 @@ extension VirtualCard {
 
     /// The EF a command addresses: by SFI (which makes it current) or the
     /// current EF, after the access rule for `operation` is checked.
-    mutating func targetEF(sfi: UInt8, for operation: FileOperation) throws(CardStatusError) -> Int {
-        let index: Int
+    mutating func targetEF(sfi: UInt8, for operation: FileOperation) throws(CardStatusError) -> NodeIndex {
+        let index: NodeIndex
         if sfi != 0 {
             guard let i = state.files.ef(under: session.currentDF, sfi: sfi) else { throw .fileNotFound }
             if session.currentEF != i {
@@ -244,7 +244,7 @@ extension VirtualCard {
     // MARK: Records
 
     /// The record EF a record command addresses, and its body.
-    mutating func recordFile(sfi: UInt8, for operation: FileOperation) throws(CardStatusError) -> (Int, ElementaryFile, RecordFile) {
+    mutating func recordFile(sfi: UInt8, for operation: FileOperation) throws(CardStatusError) -> (NodeIndex, ElementaryFile, RecordFile) {
         let index = try targetEF(sfi: sfi, for: operation)
         let ef = state.files[index].ef!
         guard case .records(let r) = ef.content else { throw .incompatibleFileStructure }

@@ -2,6 +2,7 @@
 
 import CardAPDU
 import CardStandards
+public import CardFileSystem
 
 /// A try counter (STYLE.md §3.5).
 public struct PINCounter: Hashable, Sendable {
@@ -80,7 +81,7 @@ public struct PINObject: Hashable, Sendable {
     /// A name for people and card images: `social`, `query`, `bank`.
     public var label: String
     /// The DF the PIN belongs to (a node index); it counts for that DF and below.
-    public var df: Int
+    public var df: NodeIndex
     /// The reference: VERIFY's P2.
     public var reference: UInt8
     /// The digits; empty means no PIN is set (VERIFY with no data answers `9000`).
@@ -100,7 +101,7 @@ public struct PINObject: Hashable, Sendable {
     public var puk: PUK?
 
     public init(
-        label: String, df: Int, reference: UInt8, digits: [UInt8], format: PINFormat = .bcd,
+        label: String, df: NodeIndex, reference: UInt8, digits: [UInt8], format: PINFormat = .bcd,
         counter: PINCounter, policy: PINPolicy = .consecutive, mustChange: Bool = false,
         cardEnforcesChange: Bool = false, changeAllowed: Bool = true, minLength: Int = 4, maxLength: Int = 12,
         puk: PUK? = nil

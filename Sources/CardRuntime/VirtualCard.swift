@@ -7,7 +7,7 @@
 // change before the answer leaves.
 
 public import CardAPDU
-import CardFileSystem
+public import CardFileSystem
 public import CardCrypto
 
 /// An answer before Le handling: data and a status word.
@@ -91,7 +91,7 @@ public struct VirtualCard {
     /// Applets with their sessions; ``appletIndex`` finds one by its
     /// application DF (node index).
     var applets: [any AppletSlot] = []
-    var appletIndex: [Int: Int] = [:]
+    var appletIndex: [NodeIndex: Int] = [:]
     public private(set) var isPowered = false
     /// Ciphers of card keys, by key value, so that a key's schedules are set
     /// up once, not at every transaction (volatile; a changed key is a new value).
@@ -123,7 +123,7 @@ public struct VirtualCard {
     }
 
     /// Registers an applet for the DF at node `df` (replacing any there).
-    public mutating func register(_ applet: some Applet, at df: Int) {
+    public mutating func register(_ applet: some Applet, at df: NodeIndex) {
         if let i = appletIndex[df] {
             applets[i] = RegisteredApplet(applet: applet)
         } else {
@@ -133,11 +133,11 @@ public struct VirtualCard {
     }
 
     /// Whether an applet is registered at node `df`.
-    public func hasApplet(at df: Int) -> Bool { appletIndex[df] != nil }
+    public func hasApplet(at df: NodeIndex) -> Bool { appletIndex[df] != nil }
 
     /// The slot of the nearest applet, from DF `index` up.
-    func appletSlot(for index: Int) -> Int? {
-        var i: Int? = index
+    func appletSlot(for index: NodeIndex) -> Int? {
+        var i: NodeIndex? = index
         while let j = i {
             if let slot = appletIndex[j] { return slot }
             i = state.files[j].parent
@@ -193,7 +193,7 @@ public struct VirtualCard {
     // MARK: Transmit
 
     /// Whether a DF is `ancestor` or lies below it.
-    public func isWithin(_ ancestor: Int) -> Bool { state.files.isAncestor(ancestor, of: session.currentDF) }
+    public func isWithin(_ ancestor: NodeIndex) -> Bool { state.files.isAncestor(ancestor, of: session.currentDF) }
 
     /// Processes one command APDU and returns the response APDU bytes.
     /// Never fails: malformed commands get `6700`, internal faults `6F00`.

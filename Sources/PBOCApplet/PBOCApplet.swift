@@ -13,7 +13,7 @@
 
 public import CardAPDU
 public import CardCrypto
-import CardFileSystem
+public import CardFileSystem
 public import CardRuntime
 public import CardTLV
 import CardStandards
@@ -195,8 +195,8 @@ public struct PBOCTransaction: AppletSession {
 
 /// The PBOC debit applet, registered on the ADF.
 public struct PBOCApplet: Applet {
-    public let adf: Int
-    public init(adf: Int) { self.adf = adf }
+    public let adf: NodeIndex
+    public init(adf: NodeIndex) { self.adf = adf }
 
     static let aip: [UInt8] = [0x1C, 0x00]
     static let afl: [UInt8] = [0x08, 0x01, 0x03, 0x00]
@@ -273,7 +273,7 @@ public struct PBOCApplet: Applet {
         t.objects = objects
     }
 
-    func countersIndex(_ card: VirtualCard) throws(CardStatusError) -> Int {
+    func countersIndex(_ card: VirtualCard) throws(CardStatusError) -> NodeIndex {
         // The counters EF is the ADF's child with the label.
         guard let i = card.state.files.child(of: adf, label: PBOCDebit.countersLabel) else { throw .noPreciseDiagnosis }
         return i

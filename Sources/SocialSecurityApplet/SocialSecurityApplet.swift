@@ -12,18 +12,18 @@
 
 public import CardAPDU
 import CardCrypto
-import CardFileSystem
+public import CardFileSystem
 public import CardRuntime
 public import CardStandards
 
 /// The SSSE applet.
 public struct SocialSecurityApplet: Applet {
     /// The SSSE DDF (node index).
-    public let ssse: Int
+    public let ssse: NodeIndex
     /// From the FCI's `9F0C { 86 xx }`.
     public let algorithm: SocialSecurityAlgorithm
 
-    public init(ssse: Int, algorithm: SocialSecurityAlgorithm) {
+    public init(ssse: NodeIndex, algorithm: SocialSecurityAlgorithm) {
         self.ssse = ssse
         self.algorithm = algorithm
     }

@@ -102,17 +102,17 @@ import Testing
 @Suite struct FileTreeTests {
     @Test func navigation() {
         var fs = FileSystem()
-        let app = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF01), name: [0xA0, 0, 0, 0, 1, 1])), label: "a", under: 0)
+        let app = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF01), name: [0xA0, 0, 0, 0, 1, 1])), label: "a", under: FileSystem.mf)
         let sub = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF02))), label: "sub", under: app)
         let ef = fs.add(
             .ef(ElementaryFile(fid: FileID(rawValue: 0xEF01), sfi: SFI(rawValue: 3), content: .transparent(.init(data: [1])), access: .init())),
             label: "ef", under: sub)
-        let other = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF03), name: [0xA0, 0, 0, 0, 1, 2])), label: "b", under: 0)
+        let other = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF03), name: [0xA0, 0, 0, 0, 1, 2])), label: "b", under: FileSystem.mf)
         #expect(fs.child(of: app, fid: FileID(rawValue: 0xDF02)!) == sub)
         #expect(fs.ef(under: sub, sfi: 3) == ef)
         #expect(fs.application(of: ef) == app)
         #expect(fs.application(of: other) == other)
-        #expect(fs.application(of: 0) == 0)
+        #expect(fs.application(of: FileSystem.mf) == FileSystem.mf)
         #expect(fs.dfs(namedWithPrefix: [0xA0, 0, 0, 0, 1]) == [app, other])
         #expect(fs.isAncestor(app, of: ef) && !fs.isAncestor(other, of: ef))
         #expect(fs.index(ofLabel: "sub") == sub)
