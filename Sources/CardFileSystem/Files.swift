@@ -274,12 +274,17 @@ public struct FileSystem: Hashable, Sendable {
         return depth
     }
 
-    /// Of the items whose DF is `current` or above it, the index of the one
-    /// in the deepest DF: a PIN or key of the current DF hides one of the MF.
-    public func deepest<C: Collection>(_ items: C, from current: NodeIndex, df: (C.Element) -> NodeIndex) -> C.Index? {
+    /// Of the items that match and whose DF is `current` or above it, the
+    /// index of the one in the deepest DF: a PIN or key of the current DF
+    /// hides one of the MF. One pass, no candidate list; inlinable, so that
+    /// the card OS gets it specialized.
+    @inlinable
+    public func deepest<C: Collection>(
+        _ items: C, from current: NodeIndex, where matches: (C.Element) -> Bool = { _ in true }, df: (C.Element) -> NodeIndex
+    ) -> C.Index? {
         var best: C.Index? = nil
         var bestDepth = -1
-        for i in items.indices {
+        for i in items.indices where matches(items[i]) {
             let d = df(items[i])
             guard isAncestor(d, of: current) else { continue }
             let depth = self.depth(of: d)

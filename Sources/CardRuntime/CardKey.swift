@@ -57,11 +57,10 @@ public import CardFileSystem
 extension VirtualCard {
     /// The key with this number and usage in the current DF or above it, deepest first.
     package func keyIndex(number: UInt8, usage: KeyUsage) throws(CardStatusError) -> Int {
-        let candidates = state.keys.indices.filter { state.keys[$0].number == number && state.keys[$0].usage == usage }
-        guard let best = state.files.deepest(candidates, from: session.currentDF, df: { state.keys[$0].df }) else {
-            throw .referencedDataNotFound
-        }
-        return candidates[best]
+        guard let best = state.files.deepest(
+            state.keys, from: session.currentDF, where: { $0.number == number && $0.usage == usage }, df: \.df)
+        else { throw .referencedDataNotFound }
+        return best
     }
 
     /// Counts a try against a key's counter, saves it, then asks whether the

@@ -58,8 +58,6 @@ public struct InstructionTable<Handler> {
         return entry.otherClasses == .refuse ? .wrongClass : .notHere
     }
 
-    /// Whether the table defines `ins` under any class.
-    public func defines(_ ins: UInt8) -> Bool { entries[Int(ins)] != nil }
 }
 
 extension InstructionTable: Sendable where Handler: Sendable {}

@@ -14,19 +14,8 @@ import CardStandards
 extension VirtualCard {
     /// The PIN object a reference names in the current DF or above it, deepest first.
     package func pinIndex(reference: UInt8) throws(CardStatusError) -> Int {
-        // One pass, no candidate list: a card has a handful of PINs.
-        var best = -1
-        var bestDepth = -1
-        for i in state.pins.indices where state.pins[i].reference == reference {
-            let df = state.pins[i].df
-            guard state.files.isAncestor(df, of: session.currentDF) else { continue }
-            let depth = state.files.depth(of: df)
-            if depth > bestDepth {
-                best = i
-                bestDepth = depth
-            }
-        }
-        guard best >= 0 else { throw .referencedDataNotFound }
+        guard let best = state.files.deepest(state.pins, from: session.currentDF, where: { $0.reference == reference }, df: \.df)
+        else { throw .referencedDataNotFound }
         return best
     }
 

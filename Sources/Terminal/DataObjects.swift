@@ -59,8 +59,4 @@ public struct DataObjects: Sendable {
         for n in nodes where !n.isConstructed { keepFirst(n.tag, n.value) }
     }
 
-    /// Adds every object of `other` whose tag is not here yet.
-    public mutating func merge(_ other: DataObjects) {
-        for e in other.entries { keepFirst(BERTag(e.tag), other.storage[Int(e.start)..<Int(e.end)]) }
-    }
 }

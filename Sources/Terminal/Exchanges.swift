@@ -18,12 +18,11 @@ extension TerminalSession {
     /// Sends the command `build` makes and returns the answer, whatever its status word.
     /// - Parameters:
     ///   - step: names the step in errors; built only when one is thrown.
+    ///   - build: makes the command (a builder that throws ``APDUFormatError``
+    ///     past what an APDU carries). Untyped, so that a plain
+    ///     `{ try .select(name: aid) }` passes without a type annotation.
     /// - Throws: ``TerminalError`` with ``TerminalError/Code/invalidCommand``
     ///   (the command could not be built) or ``TerminalError/Code/transport``.
-    ///   - build: makes the command (a builder that throws ``APDUFormatError``
-    ///     past what an APDU carries; any error it throws becomes
-    ///     ``TerminalError/Code/invalidCommand``). Untyped, so that a plain
-    ///     `{ try .select(name: aid) }` passes without a type annotation.
     public func send(
         _ step: @autoclosure () -> String, _ build: () throws -> CommandAPDU
     ) throws(TerminalError) -> ResponseAPDU {

@@ -84,9 +84,6 @@ public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible 
     public static func == (a: TerminalError, b: TerminalError) -> Bool { a.code == b.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
-    /// The card's status word, when it is what stopped the flow.
-    public var cardStatus: StatusWord? { code == .cardStatus || code == .applicationUnavailable ? status : nil }
-
     public var description: String {
         let sw = status.map { "\($0) (\($0.meaning))" } ?? "?"
         let text: String
