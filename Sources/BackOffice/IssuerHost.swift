@@ -76,10 +76,16 @@ public final class IssuerHost {
     /// Card keys already derived, as ciphers ready for session keys.
     var udks: [CardKeyID: BlockCipher] = [:]
 
-    static let approved: [UInt8] = Array("00".utf8)
-    static let badCryptogram: [UInt8] = Array("05".utf8)
-    static let lostCard: [UInt8] = Array("41".utf8)
-    static let insufficientFunds: [UInt8] = Array("51".utf8)
+    /// Authorisation response codes (ARC, two ASCII characters).
+    public static let approved: [UInt8] = Array("00".utf8)
+    public static let badCryptogram: [UInt8] = Array("05".utf8)
+    public static let invalidCard: [UInt8] = Array("14".utf8)
+    public static let lostCard: [UInt8] = Array("41".utf8)
+    public static let insufficientFunds: [UInt8] = Array("51".utf8)
+    public static let pinMustChange: [UInt8] = Array("55".utf8)
+    public static let notPermitted: [UInt8] = Array("57".utf8)
+    public static let overLimit: [UInt8] = Array("61".utf8)
+    public static let restrictedCard: [UInt8] = Array("62".utf8)
 
     public init(imkAC: [UInt8], imkMAC: [UInt8]? = nil, imkENC: [UInt8]? = nil) {
         self.imkAC = imkAC
@@ -107,8 +113,16 @@ public final class IssuerHost {
         }
     }
 
-    /// Checks the ARQC and decides.
-    public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
+    /// The outcome of checking an ARQC: whether it verifies, and the
+    /// transaction's session, for the ARPC.
+    public struct CryptogramCheck {
+        public let verified: Bool
+        let session: PBOCSession
+        let algorithm: PBOCAlgorithm
+    }
+
+    /// Checks the ARQC under the card's session key (from the stored card key when known).
+    public func check(_ r: AuthorizationRequest) throws(CryptoError) -> CryptogramCheck {
         // IAD byte 8 names the algorithm: 01 3DES, 04 SM4.
         let alg = r.iad.count >= 8 ? PBOCAlgorithm(rawValue: r.iad[7]) ?? .tripleDES : .tripleDES
         let id = CardKeyID(pan: r.pan, psn: r.psn, algorithm: alg.rawValue)
@@ -127,32 +141,24 @@ public final class IssuerHost {
         input.append(UInt8(r.atc & 0xFF))
         if r.iad.count >= 7 { input.append(contentsOf: r.iad[3..<7]) }
         let expected = try session.cryptogram(input)
-        let arc: [UInt8]
-        let reason: String
-        let verified = constantTimeEquals(expected, r.arqc)
-        if !verified {
-            arc = Self.badCryptogram
-            reason = "the ARQC does not verify"
-        } else if blacklist.contains(r.pan) {
-            arc = Self.lostCard
-            reason = "the card is reported lost"
-        } else if r.amount > balances[r.pan, default: defaultBalance] {
-            arc = Self.insufficientFunds
-            reason = "insufficient funds"
-        } else {
-            arc = Self.approved
-            reason = "approved"
-            balances[r.pan, default: defaultBalance] -= r.amount
-        }
-        // The ARPC answers the card's own ARQC, whatever the decision.
-        let arpc = try session.arpc(arqc: r.arqc, arc: arc)
+        return CryptogramCheck(verified: constantTimeEquals(expected, r.arqc), session: session, algorithm: alg)
+    }
+
+    /// The answer to a checked request with the issuer's decision: the ARPC
+    /// over the card's own ARQC (whatever the decision) and, for a verified
+    /// cryptogram, the scripts pending for the card.
+    public func respond(
+        _ r: AuthorizationRequest, check: CryptogramCheck, arc: [UInt8], reason: String
+    ) throws(CryptoError) -> AuthorizationResponse {
+        let alg = check.algorithm
+        let arpc = try check.session.arpc(arqc: r.arqc, arc: arc)
         var scripts: [CommandAPDU] = []
-        if verified, let templates = pendingScripts.removeValue(forKey: r.pan) {
+        if check.verified, let templates = pendingScripts.removeValue(forKey: r.pan) {
             for t in templates {
                 scripts.append(try scriptCommand(t, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
             }
         }
-        if verified, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
+        if check.verified, let imkENC, let pin = pendingPINChanges.removeValue(forKey: r.pan) {
             guard let block = PINBlock.format2(pin) else {
                 throw CryptoError(.invalidInput, function: "PIN CHANGE script", detail: "a PIN block carries 4 to 12 digits")
             }
@@ -168,5 +174,27 @@ public final class IssuerHost {
             scripts.append(try scriptCommand(change, pan: r.pan, psn: r.psn, atc: r.atc, arqc: r.arqc, algorithm: alg))
         }
         return AuthorizationResponse(arc: arc, arpc: arpc, scripts: scripts, reason: reason)
+    }
+
+    /// Checks the ARQC and decides against the in-memory balances and blacklist.
+    public func authorize(_ r: AuthorizationRequest) throws(CryptoError) -> AuthorizationResponse {
+        let checked = try check(r)
+        let arc: [UInt8]
+        let reason: String
+        if !checked.verified {
+            arc = Self.badCryptogram
+            reason = "the ARQC does not verify"
+        } else if blacklist.contains(r.pan) {
+            arc = Self.lostCard
+            reason = "the card is reported lost"
+        } else if r.amount > balances[r.pan, default: defaultBalance] {
+            arc = Self.insufficientFunds
+            reason = "insufficient funds"
+        } else {
+            arc = Self.approved
+            reason = "approved"
+            balances[r.pan, default: defaultBalance] -= r.amount
+        }
+        return try respond(r, check: checked, arc: arc, reason: reason)
     }
 }
