@@ -147,6 +147,9 @@ let package = Package(
                 "CardTLV", "CardTransport", "CardSimulator", "CardStandards", "CardCommands", "PBOCApplet", "Terminal",
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BackOfficeTests", dependencies: ["BackOffice", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardRuntimeTests",
