@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "PBOCApplet", targets: ["PBOCApplet"]),
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "BackOffice", targets: ["BackOffice"]),
+        .library(name: "BackOfficeStore", targets: ["BackOfficeStore"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -40,6 +41,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // The back office's database: SQLite through GRDB.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Bytes layer: no dependencies, no Foundation.
@@ -90,6 +93,15 @@ let package = Package(
         .target(name: "CardScript", dependencies: ["CardAPDU", "CardTransport"], swiftSettings: swiftSettings),
         // The issuer host simulator.
         .target(name: "BackOffice", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardCrypto"], swiftSettings: swiftSettings),
+        // The back office's store: one SQLite file through GRDB, the records of
+        // the centre and the bank, seeded from the built-in profiles' cards.
+        .target(
+            name: "BackOfficeStore",
+            dependencies: [
+                "BackOffice", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
         // Terminal flows: the social-security reader, PIN services, the EMV kernel-lite.
         .target(
             name: "Terminal", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
@@ -110,7 +122,7 @@ let package = Package(
             dependencies: ["CardStandards", 
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
-                "CardTransportPCSC", "VPCDBridge", "BackOffice", "PBOCApplet", "CardSimulator", "CardCommands",
+                "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -148,7 +160,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "BackOfficeTests", dependencies: ["BackOffice", .product(name: "PropertyBased", package: "swift-property-based")],
+            name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(

@@ -17,12 +17,18 @@ public struct CardProfile: Sendable {
     public let summary: String
     /// The seed used when none is given.
     public let defaultSeed: UInt64
+    /// The regional profile of a financial social security card (none for test cards and the PSAM).
+    public let socialProfile: SocialSecurityProfile?
     let make: @Sendable (UInt64) -> CardState
 
-    public init(name: String, summary: String, defaultSeed: UInt64 = 1, make: @escaping @Sendable (UInt64) -> CardState) {
+    public init(
+        name: String, summary: String, defaultSeed: UInt64 = 1, socialProfile: SocialSecurityProfile? = nil,
+        make: @escaping @Sendable (UInt64) -> CardState
+    ) {
         self.name = name
         self.summary = summary
         self.defaultSeed = defaultSeed
+        self.socialProfile = socialProfile
         self.make = make
     }
 
@@ -33,7 +39,7 @@ public struct CardProfile: Sendable {
 /// The built-in profiles and profile files.
 public enum CardProfiles {
     static func social(_ p: SocialSecurityProfile) -> CardProfile {
-        CardProfile(name: p.name, summary: p.summary, defaultSeed: p.defaultSeed) { seed in p.personalize(seed: seed) }
+        CardProfile(name: p.name, summary: p.summary, defaultSeed: p.defaultSeed, socialProfile: p) { seed in p.personalize(seed: seed) }
     }
 
     static let defaultCard = SocialSecurityProfile(

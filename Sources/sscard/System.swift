@@ -9,6 +9,9 @@ import Darwin
 
 enum System {
     /// Ends the process with `status`.
+    /// Seconds since 1970 (the back office's clock).
+    static func unixTime() -> Int { Int(time(nil)) }
+
     static func exit(_ status: Int32) -> Never {
         #if canImport(Glibc)
         Glibc.exit(status)
