@@ -34,6 +34,8 @@ let package = Package(
         .library(name: "Terminal", targets: ["Terminal"]),
         .library(name: "BackOffice", targets: ["BackOffice"]),
         .library(name: "BackOfficeStore", targets: ["BackOfficeStore"]),
+        .library(name: "BackOfficeServer", targets: ["BackOfficeServer"]),
+        .library(name: "HTTPWire", targets: ["HTTPWire"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -43,6 +45,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         // The back office's database: SQLite through GRDB.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The back office's HTTP server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already in Hummingbird's graph; named for the server's logger and its bound port.
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // Bytes layer: no dependencies, no Foundation.
@@ -98,10 +105,22 @@ let package = Package(
         .target(
             name: "BackOfficeStore",
             dependencies: [
-                "BackOffice", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal",
+                "BackOffice", "CardAPDU", "CardCrypto", "CardPersonalization", "CardSimulator", "CardStandards", "CardTransport", "Terminal",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),
+        // The back office over HTTP (Hummingbird): the platform's one POST
+        // endpoint and the bank's authorization endpoint.
+        .target(
+            name: "BackOfficeServer",
+            dependencies: [
+                "BackOffice", "BackOfficeStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        // A small blocking HTTP/1.1 client over one keep-alive connection
+        // (libc sockets, one file): for the POS, the tests and the benchmark.
+        .target(name: "HTTPWire", swiftSettings: swiftSettings),
         // Terminal flows: the social-security reader, PIN services, the EMV kernel-lite.
         .target(
             name: "Terminal", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
@@ -122,7 +141,7 @@ let package = Package(
             dependencies: ["CardStandards", 
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
-                "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands",
+                "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "BackOfficeServer", "HTTPWire", "PBOCApplet", "CardSimulator", "CardCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -160,7 +179,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
+            name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", "HTTPWire", "TestSupport", "sscard", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
         .testTarget(

@@ -37,6 +37,9 @@ public struct LocalDay: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     public var year: Int { Self.civil(index).0 }
 
+    /// The civil date.
+    public var components: (year: Int, month: Int, day: Int) { Self.civil(index) }
+
     // Howard Hinnant's days-from-civil and civil-from-days.
     static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

@@ -46,7 +46,22 @@ public struct AuthorizationResponse: Hashable, Sendable {
     public var scripts: [CommandAPDU] = []
     public var approved: Bool { arc == [0x30, 0x30] }
     public var reason: String
+
+    public init(arc: [UInt8], arpc: [UInt8], scripts: [CommandAPDU] = [], reason: String) {
+        self.arc = arc
+        self.arpc = arpc
+        self.scripts = scripts
+        self.reason = reason
+    }
 }
+
+/// Whatever answers a terminal's online request: the in-memory
+/// ``IssuerHost``, the stored bank in process, or the bank over HTTP.
+public protocol AuthorizationHost {
+    func authorize(_ r: AuthorizationRequest) throws -> AuthorizationResponse
+}
+
+extension IssuerHost: AuthorizationHost {}
 
 /// An in-memory issuer. Not for sharing between threads: one terminal
 /// flow at a time uses it (the back office service puts its own lock around it).

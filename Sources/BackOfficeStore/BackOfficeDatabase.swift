@@ -145,6 +145,108 @@ public enum BackOfficeDatabase {
                 );
                 """)
         }
+        // The platform's transactions: every message answered, sign-ins,
+        // visits and their fee lines, settlements; the catalogue and the
+        // settlement policies (JSON, per region and kind of visit).
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE message (
+                    msgid TEXT PRIMARY KEY,
+                    infno TEXT NOT NULL,
+                    time TEXT NOT NULL,
+                    fixmedins_code TEXT NOT NULL,
+                    response TEXT NOT NULL,
+                    reversed_by TEXT
+                );
+                CREATE TABLE signin (
+                    sign_no TEXT PRIMARY KEY,
+                    fixmedins_code TEXT NOT NULL,
+                    opter_no TEXT NOT NULL,
+                    sign_time TEXT NOT NULL,
+                    signout_time TEXT
+                );
+                CREATE TABLE catalogue (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    class TEXT NOT NULL CHECK (class IN ('01', '02', '03')),
+                    selfpay INTEGER NOT NULL DEFAULT 0,
+                    price_cap TEXT
+                );
+                CREATE TABLE policy (
+                    region TEXT NOT NULL REFERENCES region(code),
+                    kind TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (region, kind)
+                );
+                CREATE TABLE visit (
+                    mdtrt_id TEXT PRIMARY KEY,
+                    psn_no TEXT NOT NULL REFERENCES person(psn_no),
+                    fixmedins_code TEXT NOT NULL,
+                    ipt_otp_no TEXT NOT NULL,
+                    insutype TEXT NOT NULL,
+                    med_type TEXT,
+                    dise_codg TEXT,
+                    begntime TEXT NOT NULL,
+                    status TEXT NOT NULL
+                );
+                CREATE TABLE fee (
+                    mdtrt_id TEXT NOT NULL REFERENCES visit(mdtrt_id),
+                    feedetl_sn TEXT NOT NULL,
+                    chrg_bchno TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    amount INTEGER NOT NULL,
+                    quantity INTEGER NOT NULL,
+                    price INTEGER NOT NULL,
+                    declared_class TEXT,
+                    status TEXT NOT NULL,
+                    PRIMARY KEY (mdtrt_id, feedetl_sn)
+                );
+                CREATE TABLE settlement (
+                    setl_id TEXT PRIMARY KEY,
+                    infno TEXT NOT NULL,
+                    mdtrt_id TEXT NOT NULL,
+                    chrg_bchno TEXT,
+                    psn_no TEXT NOT NULL REFERENCES person(psn_no),
+                    msgid TEXT NOT NULL,
+                    fixmedins_code TEXT NOT NULL,
+                    setl_time TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    insutype TEXT NOT NULL,
+                    med_type TEXT NOT NULL,
+                    cert_type TEXT NOT NULL,
+                    total INTEGER NOT NULL,
+                    fulamt INTEGER NOT NULL,
+                    overlmt INTEGER NOT NULL,
+                    preselfpay INTEGER NOT NULL,
+                    inscp INTEGER NOT NULL,
+                    deductible INTEGER NOT NULL,
+                    pool_entered INTEGER NOT NULL,
+                    pool_ratio INTEGER NOT NULL,
+                    fund INTEGER NOT NULL,
+                    person_share INTEGER NOT NULL,
+                    account INTEGER NOT NULL,
+                    cash INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    cancelled_by TEXT
+                );
+                CREATE INDEX settlement_day ON settlement(fixmedins_code, day);
+                CREATE TABLE bank_message (
+                    reference TEXT PRIMARY KEY,
+                    pan TEXT NOT NULL,
+                    time TEXT NOT NULL,
+                    response TEXT NOT NULL
+                );
+                CREATE INDEX bank_journal_pan ON bank_journal(pan, time);
+                -- The bank's rules per region: where an initial PIN may be
+                -- changed, and the cross-bank ATM fee after the free ones.
+                ALTER TABLE region ADD COLUMN pin_change_channels TEXT NOT NULL DEFAULT 'counter,atm';
+                ALTER TABLE region ADD COLUMN atm_free_withdrawals INTEGER NOT NULL DEFAULT 3;
+                ALTER TABLE region ADD COLUMN atm_fee INTEGER NOT NULL DEFAULT 200;
+                CREATE INDEX settlement_psn ON settlement(psn_no);
+                """)
+        }
         return m
     }
 }

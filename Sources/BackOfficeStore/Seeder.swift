@@ -42,6 +42,11 @@ public enum Seeder {
     ///   - today: the day of pickup for cards whose bank function is not yet activated.
     public static func seed(_ db: Database, seed: UInt64?, today: LocalDay) throws -> [SeededCard] {
         var out: [SeededCard] = []
+        for item in catalogue {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO catalogue (code, name, class, selfpay, price_cap) VALUES (?, ?, ?, ?, ?)",
+                arguments: [item.code, item.name, item.itemClass.rawValue, item.selfPay.parts, item.priceCap.map(InsuranceCentre.decimalText)])
+        }
         for profile in CardProfiles.builtIn {
             guard let social = profile.socialProfile else { continue }
             let s = seed ?? profile.defaultSeed
@@ -66,6 +71,15 @@ public enum Seeder {
                     info.region, profile.name, policy.socialActivation.description, policy.bankActivationDays,
                     policy.temporaryLossDays, policy.replacementFee.fen,
                 ])
+            // [INFERRED] The bank of the 955330 region changes an initial PIN at its counters only.
+            if case .fixed("955330") = social.bankPIN {
+                try db.execute(sql: "UPDATE region SET pin_change_channels = 'counter' WHERE code = ?", arguments: [info.region])
+            }
+            for (kind, settlement) in [("pharmacy", SettlementPolicy.pharmacy), ("outpatient", SettlementPolicy.outpatient)] {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO policy (region, kind, definition) VALUES (?, ?, ?)",
+                    arguments: [info.region, kind, settlement.json.serialized])
+            }
             let birth = LocalDay(info.birthDate)
             let age = birth.map { (today.index - $0.index) / 365 } ?? 30
             var g = SeededGenerator(seed: s &* 31 &+ UInt64(out.count))
@@ -101,8 +115,10 @@ public enum Seeder {
                     // Date rules activate by themselves; a card issued years ago was activated long since.
                     bankActive && !isEventRule(policy.socialActivation) ? pickup.description : nil, pan,
                 ])
+            // A card in use for years had its initial PIN changed long since.
             let pinState: String
             switch social.bankPIN {
+            case _ where bankActive: pinState = "changed"
             case .atActivation: pinState = "unset"
             default: pinState = "initial"
             }
@@ -119,6 +135,22 @@ public enum Seeder {
         }
         return out
     }
+
+    /// A small drug and service catalogue [INFERRED: generated codes; the
+    /// classes, self-pay shares and caps exercise every rule of the split].
+    public static let catalogue: [CatalogueItem] = [
+        CatalogueItem(code: "SSC-XA01", name: "阿莫西林胶囊 0.25g×24", itemClass: .classA),
+        CatalogueItem(code: "SSC-XA02", name: "布洛芬缓释胶囊 0.3g×20", itemClass: .classA, priceCap: Decimals(scaled: 18_500_000, fraction: 6)),
+        CatalogueItem(code: "SSC-XA03", name: "复方甘草片×100", itemClass: .classA),
+        CatalogueItem(code: "SSC-XB01", name: "头孢克洛缓释片 0.375g×6", itemClass: .classB, selfPay: Ratio(percent: 10)),
+        CatalogueItem(code: "SSC-XB02", name: "阿托伐他汀钙片 20mg×7", itemClass: .classB, selfPay: Ratio(percent: 5), priceCap: Decimals(scaled: 30_000_000, fraction: 6)),
+        CatalogueItem(code: "SSC-XB03", name: "蒙脱石散 3g×10", itemClass: .classB, selfPay: Ratio(percent: 20)),
+        CatalogueItem(code: "SSC-XC01", name: "维生素C咀嚼片×60", itemClass: .classC),
+        CatalogueItem(code: "SSC-XC02", name: "医用护具", itemClass: .classC),
+        CatalogueItem(code: "SSC-ZL01", name: "普通门诊诊查费", itemClass: .classA, priceCap: Decimals(scaled: 25_000_000, fraction: 6)),
+        CatalogueItem(code: "SSC-ZL02", name: "血常规检查", itemClass: .classA),
+        CatalogueItem(code: "SSC-ZL03", name: "彩色多普勒超声", itemClass: .classB, selfPay: Ratio(percent: 10)),
+    ]
 
     static func isEventRule(_ r: SocialActivationRule) -> Bool {
         switch r {

@@ -350,7 +350,7 @@ public final class EMVKernel {
 
     /// A purchase: offline PIN when the CVM list asks for it, risk checks,
     /// ARQC, the issuer host, ARPC, TC or AAC.
-    public func purchase(amount: Int, pin: String?, host: IssuerHost) throws(TerminalError) -> PurchaseResult {
+    public func purchase(amount: Int, pin: String?, host: some AuthorizationHost) throws(TerminalError) -> PurchaseResult {
         exchanges.removeAll(keepingCapacity: true)
         let data = try readApplication(amount: amount)
         var steps: [PurchaseStep] = [.selected(aid: data.aid, label: data.label)]

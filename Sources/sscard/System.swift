@@ -60,3 +60,17 @@ func printLine(_ line: String) { writeAll(1, line + "\n") }
 
 /// One line on standard error.
 func printError(_ line: String) { writeAll(2, line + "\n") }
+
+/// A whole file's bytes; `nil` when it cannot be read.
+func readFileBytes(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+        if n > 0 { out += chunk[..<n] }
+        if n < chunk.count { break }
+    }
+    return ferror(f) == 0 ? out : nil
+}

@@ -1,0 +1,300 @@
+// SSCard — BackOfficeStore
+//
+// The bank's issuer host over the stored debit accounts: the ARQC check and
+// the ARPC as `IssuerHost` computes them, and the decision against the
+// account in one transaction: CNY and domestic only, the card's bank life
+// cycle (activation, loss reports, replacement), the initial PIN that must
+// be changed first, the balance with the fee, the daily limit. Deposits and
+// benefits credit the account; each movement is a journal line.
+
+public import BackOffice
+import CardAPDU
+import CardCrypto
+import CardPersonalization
+import Foundation
+public import GRDB
+import Synchronization
+
+/// Where a transaction comes from.
+public enum BankChannel: String, Sendable, CaseIterable {
+    case pos, atm, counter
+}
+
+/// What the bank decided, and its answer for the card.
+public struct BankDecision: Sendable {
+    public var response: AuthorizationResponse
+    public var balance: Money?
+    public var fee: Money
+    /// The decision as the bank's HTTP interface answers it.
+    public var json: JSON {
+        .object([
+            ("approved", .bool(response.approved)), ("arc", .string(String(decoding: response.arc, as: UTF8.self))),
+            ("arpc", .string(hex(response.arpc))), ("scripts", .array(response.scripts.map { .string(hex($0.encoded)) })),
+            ("reason", .string(response.reason)), ("balance", balance.map(JSON.money) ?? .null), ("fee", .money(fee)),
+        ])
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func unhex(_ text: String) -> [UInt8]? {
+    let u = Array(text.utf8)
+    guard u.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(u.count / 2)
+    var i = 0
+    while i < u.count {
+        guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
+        out.append(h << 4 | l)
+        i += 2
+    }
+    return out
+}
+
+private func nibble(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: c - 0x30
+    case 0x41...0x46: c - 0x37
+    case 0x61...0x66: c - 0x57
+    default: nil
+    }
+}
+
+/// The bank's issuer host, stored.
+public final class StoredBank: Sendable {
+    public let pool: DatabasePool
+    public let clock: CentreClock
+    /// The cryptography (derived card keys are cached there); one caller at a time.
+    let host: Mutex<IssuerHost>
+
+    /// - Parameter imkAC: the issuer master key for cryptograms (the test issuer's when `nil`).
+    public init(pool: DatabasePool, clock: CentreClock = CentreClock(), imkAC: [UInt8]? = nil) {
+        self.pool = pool
+        self.clock = clock
+        host = Mutex(IssuerHost(imkAC: imkAC ?? TestIssuer.imkAC))
+    }
+
+    /// Decides an online request (ARQC) from a card at a terminal.
+    /// - Parameters:
+    ///   - kind: `purchase` or `withdrawal`.
+    ///   - crossBank: an ATM of another bank (the fee rule counts these).
+    ///   - reference: the terminal's unique reference; a repeated one returns the first decision.
+    public func authorize(
+        _ r: AuthorizationRequest, channel: BankChannel = .pos, withdrawal: Bool = false, crossBank: Bool = false, reference: String? = nil
+    ) throws(BackOfficeError) -> BankDecision {
+        let now = clock.now()
+        do {
+            // The cryptography and the decision under one lock: a check's
+            // session shares the host's cached card key. The database
+            // serializes writers anyway.
+            return try host.withLock { h throws -> BankDecision in
+                let check = try h.check(r)
+                return try pool.write { db -> BankDecision in
+                    if let reference,
+                        let stored = try String.fetchOne(db, sql: "SELECT response FROM bank_message WHERE reference = ?", arguments: [reference])
+                    {
+                        return try self.stored(stored)
+                    }
+                    let (arc, reason, decidedFee) = try self.decide(
+                        db, r, check: check, channel: channel, withdrawal: withdrawal, crossBank: crossBank, now: now)
+                    var fee = decidedFee
+                    var balance = try Int.fetchOne(db, sql: "SELECT balance FROM bank_account WHERE pan = ?", arguments: [r.pan]).map(Money.init(fen:))
+                    if arc == IssuerHost.approved, let before = balance {
+                        let amount = Money(fen: r.amount)
+                        let kind = withdrawal ? (channel == .atm ? (crossBank ? "atm-withdrawal-other" : "atm-withdrawal") : "withdrawal") : "purchase"
+                        balance = before - amount - fee
+                        try db.execute(sql: "UPDATE bank_account SET balance = ? WHERE pan = ?", arguments: [balance!.fen, r.pan])
+                        try db.execute(
+                            sql: "INSERT INTO bank_journal (pan, time, kind, amount, fee, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            arguments: [r.pan, now.text, kind, -amount.fen, fee.fen, balance!.fen, reference ?? "ATC \(r.atc)"])
+                    } else {
+                        fee = .zero
+                    }
+                    let response = try h.respond(r, check: check, arc: arc, reason: reason)
+                    let decision = BankDecision(response: response, balance: balance, fee: fee)
+                    if let reference {
+                        try db.execute(
+                            sql: "INSERT INTO bank_message (reference, pan, time, response) VALUES (?, ?, ?, ?)",
+                            arguments: [reference, r.pan, now.text, decision.json.serialized])
+                    }
+                    return decision
+                }
+            }
+        } catch let e as BackOfficeError {
+            throw e
+        } catch let e as CryptoError {
+            throw BackOfficeError(.badInput, "the request cannot be checked: \(e)")
+        } catch {
+            throw BackOfficeError(.database, "the bank could not record the decision: \(error)")
+        }
+    }
+
+    func stored(_ text: String) throws -> BankDecision {
+        let j = try JSON.parse(text)
+        let response = AuthorizationResponse(
+            arc: Array((j["arc"]?.string ?? "").utf8), arpc: unhex(j["arpc"]?.string ?? "") ?? [], scripts: [],
+            reason: j["reason"]?.string ?? "")
+        return BankDecision(
+            response: response, balance: j["balance"]?.scalarText.flatMap { Money(yuan: $0) }, fee: j["fee"]?.scalarText.flatMap { Money(yuan: $0) } ?? .zero)
+    }
+
+    /// The ARC, its reason and the fee.
+    func decide(
+        _ db: Database, _ r: AuthorizationRequest, check: IssuerHost.CryptogramCheck, channel: BankChannel, withdrawal: Bool, crossBank: Bool,
+        now: FSITime
+    ) throws -> ([UInt8], String, Money) {
+        guard check.verified else { return (IssuerHost.badCryptogram, "the ARQC does not verify", .zero) }
+        guard let account = try Row.fetchOne(db, sql: "SELECT * FROM bank_account WHERE pan = ?", arguments: [r.pan]),
+            let card = try Records.card(db, pan: r.pan)
+        else { return (IssuerHost.invalidCard, "no account for this card", .zero) }
+        // CDOL1 data: amount 6, other amount 6, country 2, TVR 5, currency 2, date 3, type 1, UN 4.
+        let data = r.transactionData
+        if data.count >= 21 {
+            if data[19] != 0x01 || data[20] != 0x56 { return (IssuerHost.notPermitted, "CNY only: the transaction currency is not 156", .zero) }
+            if data[12] != 0x01 || data[13] != 0x56 { return (IssuerHost.notPermitted, "domestic only: the terminal country is not 156", .zero) }
+        }
+        if let refusal = CardLifecycle.bankRefusal(card.record(replacedBy: card.replacedBy), on: now.day) {
+            switch refusal.code {
+            case .lostFormally, .lostTemporarily: return (IssuerHost.lostCard, refusal.description, .zero)
+            case .notActivated: return (IssuerHost.restrictedCard, refusal.description, .zero)
+            default: return (IssuerHost.invalidCard, refusal.description, .zero)
+            }
+        }
+        let pinState: String = account["pin_state"]
+        if pinState != "changed" && pinState != "set" {
+            return (IssuerHost.pinMustChange, "初始密码须修改: the initial bank PIN must be changed before the account can transact", .zero)
+        }
+        let amount = Money(fen: r.amount)
+        var fee = Money.zero
+        if withdrawal && channel == .atm && crossBank {
+            let rules = try Self.rules(db, psnNo: card.psnNo)
+            let (y, m, _) = now.day.components
+            let month = "\(y)-\(m < 10 ? "0" : "")\(m)-%"
+            let used = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM bank_journal WHERE pan = ? AND kind = 'atm-withdrawal-other' AND time LIKE ?",
+                arguments: [r.pan, month]) ?? 0
+            if used >= rules.freeWithdrawals { fee = rules.fee }
+        }
+        let balance = Money(fen: account["balance"])
+        if amount + fee > balance { return (IssuerHost.insufficientFunds, "余额不足: insufficient funds", .zero) }
+        let spent = Money(
+            fen: -(try Int.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(amount), 0) FROM bank_journal WHERE pan = ? AND amount < 0 AND kind <> 'transfer-out' AND time LIKE ?",
+                arguments: [r.pan, now.day.description + "%"]) ?? 0))
+        let limit = Money(fen: account["daily_limit"])
+        if spent + amount > limit {
+            return (IssuerHost.overLimit, "超过日限额: \(spent) spent today; the daily limit is \(limit)", .zero)
+        }
+        return (IssuerHost.approved, fee == .zero ? "approved" : "approved, cross-bank ATM fee \(fee)", fee)
+    }
+
+    struct Rules {
+        var pinChannels: [String]
+        var freeWithdrawals: Int
+        var fee: Money
+    }
+
+    static func rules(_ db: Database, psnNo: String) throws -> Rules {
+        let region = try Records.person(db, psnNo: psnNo)?.region ?? ""
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM region WHERE code = ?", arguments: [region]) else {
+            return Rules(pinChannels: ["counter", "atm"], freeWithdrawals: 3, fee: Money(fen: 200))
+        }
+        return Rules(
+            pinChannels: (row["pin_change_channels"] as String).split(separator: ",").map(String.init),
+            freeWithdrawals: row["atm_free_withdrawals"], fee: Money(fen: row["atm_fee"]))
+    }
+
+    /// Answers the bank's HTTP interface: a JSON request, a JSON decision.
+    /// `{"pan", "psn", "atc", "transaction_data", "aip", "iad", "arqc" (hex),
+    /// "amount" (yuan), "channel" (pos|atm|counter), "withdrawal", "cross_bank", "reference"}`.
+    public func respond(to body: [UInt8]) -> (status: Int, body: [UInt8]) {
+        func failure(_ status: Int, _ code: String, _ message: String) -> (Int, [UInt8]) {
+            (status, JSON.object([("error", .string(code)), ("message", .string(message))]).serializedBytes)
+        }
+        do {
+            let f = try FSIFields(root: try JSON.parse(body))
+            func bytes(_ key: String) throws -> [UInt8] {
+                let text = try f.string(key, maxLength: 512)
+                guard let b = unhex(text) else { throw FSIFieldError(path: key, reason: "must be hexadecimal") }
+                return b
+            }
+            let psnText = try f.string("psn", maxLength: 3)
+            let atcText = try f.string("atc", maxLength: 5)
+            guard let psn = UInt8(psnText) else { throw FSIFieldError(path: "psn", reason: "must be a number from 0 to 255") }
+            guard let atc = UInt16(atcText) else { throw FSIFieldError(path: "atc", reason: "must be a number from 0 to 65535") }
+            let amount = try f.money("amount")
+            let channelText = try f.optionalString("channel", maxLength: 10) ?? "pos"
+            guard let channel = BankChannel(rawValue: channelText) else {
+                throw FSIFieldError(path: "channel", reason: "must be pos, atm or counter")
+            }
+            let request = AuthorizationRequest(
+                pan: try f.string("pan", maxLength: 19), psn: psn, atc: atc, transactionData: try bytes("transaction_data"),
+                aip: try bytes("aip"), iad: try bytes("iad"), arqc: try bytes("arqc"), amount: amount.fen)
+            let decision = try authorize(
+                request, channel: channel, withdrawal: f.value("withdrawal") == .bool(true), crossBank: f.value("cross_bank") == .bool(true),
+                reference: try f.optionalString("reference", maxLength: 40))
+            return (200, decision.json.serializedBytes)
+        } catch let e as JSONSyntaxError {
+            return failure(400, "badInput", e.description)
+        } catch let e as FSIFieldError {
+            return failure(400, "badInput", e.description)
+        } catch let e as BackOfficeError {
+            return failure(e.code == .badInput ? 400 : 500, e.code.description, e.message)
+        } catch {
+            return failure(500, "database", "\(error)")
+        }
+    }
+}
+
+extension AuthorizationRequest {
+    /// The request as the bank's HTTP interface takes it.
+    public func json(channel: BankChannel = .pos, withdrawal: Bool = false, crossBank: Bool = false, reference: String? = nil) -> JSON {
+        var members: [(String, JSON)] = [
+            ("pan", .string(pan)), ("psn", .string(String(psn))), ("atc", .string(String(atc))),
+            ("transaction_data", .string(hex(transactionData))), ("aip", .string(hex(aip))), ("iad", .string(hex(iad))),
+            ("arqc", .string(hex(arqc))), ("amount", .money(Money(fen: amount))), ("channel", .string(channel.rawValue)),
+            ("withdrawal", .bool(withdrawal)), ("cross_bank", .bool(crossBank)),
+        ]
+        if let reference { members.append(("reference", .string(reference))) }
+        return .object(members)
+    }
+}
+
+extension AuthorizationResponse {
+    /// Reads the bank's HTTP answer.
+    public init?(bankJSON j: JSON) {
+        guard let arc = j["arc"]?.string, let arpc = j["arpc"]?.string.flatMap(unhex) else { return nil }
+        var scripts: [CommandAPDU] = []
+        for s in j["scripts"]?.array ?? [] {
+            guard let bytes = s.string.flatMap(unhex), let c = try? CommandAPDU(bytes: bytes) else { return nil }
+            scripts.append(c)
+        }
+        self.init(arc: Array(arc.utf8), arpc: arpc, scripts: scripts, reason: j["reason"]?.string ?? "")
+    }
+}
+
+/// The stored bank as a terminal's host, in process.
+public struct StoredBankHost: AuthorizationHost {
+    public let bank: StoredBank
+    public var channel: BankChannel
+    public var reference: String?
+
+    public init(bank: StoredBank, channel: BankChannel = .pos, reference: String? = nil) {
+        self.bank = bank
+        self.channel = channel
+        self.reference = reference
+    }
+
+    public func authorize(_ r: AuthorizationRequest) throws -> AuthorizationResponse {
+        try bank.authorize(r, channel: channel, reference: reference).response
+    }
+}
