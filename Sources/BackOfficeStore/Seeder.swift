@@ -22,6 +22,15 @@ public struct SeededCard: Hashable, Sendable {
     public var pan: String
     /// Whether the records were new (`false`: they were there already).
     public var created: Bool
+
+    public init(profile: String, cardNumber: String, cardID: String, psnNo: String, pan: String, created: Bool) {
+        self.profile = profile
+        self.cardNumber = cardNumber
+        self.cardID = cardID
+        self.psnNo = psnNo
+        self.pan = pan
+        self.created = created
+    }
 }
 
 public enum Seeder {

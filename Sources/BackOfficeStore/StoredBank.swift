@@ -228,8 +228,8 @@ public final class StoredBank: Sendable {
                 return b
             }
             let psnText = try f.string("psn", maxLength: 3)
-            let atcText = try f.string("atc", maxLength: 5)
             guard let psn = UInt8(psnText) else { throw FSIFieldError(path: "psn", reason: "must be a number from 0 to 255") }
+            let atcText = try f.string("atc", maxLength: 5)
             guard let atc = UInt16(atcText) else { throw FSIFieldError(path: "atc", reason: "must be a number from 0 to 65535") }
             let amount = try f.money("amount")
             let channelText = try f.optionalString("channel", maxLength: 10) ?? "pos"

@@ -2,6 +2,7 @@
 // finding the built `sscard`, temporary directories.
 
 public import Foundation
+import Synchronization
 
 /// What a program did.
 public struct ProcessResult: Sendable {
@@ -76,4 +77,85 @@ public func temporaryDirectory(_ name: String = "test") throws -> String {
     let dir = NSTemporaryDirectory() + "sscard-\(name)-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
+}
+
+/// A service the test started (`sscard backoffice serve`, …): its PID, the
+/// first line it printed, and a stop by that PID.
+public final class ServiceProcess {
+    public let process: Process
+    public let firstLine: String
+    let stdout: Pipe
+
+    /// Starts `executable` and waits (up to `seconds`) for its first line on standard output.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], seconds: Double = 30) throws {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        stdout = out
+        // Read byte by byte up to the newline, with a deadline.
+        let handle = out.fileHandleForReading
+        let box = LineBox()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var bytes: [UInt8] = []
+            while true {
+                let d = handle.readData(ofLength: 1)
+                if d.isEmpty || d.first == 0x0A { break }
+                bytes.append(d.first!)
+            }
+            box.line = String(decoding: bytes, as: UTF8.self)
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + seconds) == .success, let line = box.line, !line.isEmpty else {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            throw ServiceError(message: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")): no first line within \(seconds) s")
+        }
+        firstLine = line
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// The port of a `listening on http://HOST:PORT` line.
+    public var port: Int? { firstLine.split(separator: ":").last.flatMap { Int($0) } }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds; waits for the end.
+    public func stop(grace: Double = 5) {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL at once, as a crash.
+    public func crash() {
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { crash() } }
+}
+
+final class LineBox: Sendable {
+    let value = Mutex<String?>(nil)
+    var line: String? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+public struct ServiceError: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }
