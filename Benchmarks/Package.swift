@@ -74,6 +74,12 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "BackOfficeHTTP",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "HTTPWire", package: sscard)],
+            path: "Benchmarks/BackOfficeHTTP",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Startup",
             dependencies: [.product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/Startup",

@@ -86,7 +86,7 @@ extension InsuranceCentre {
         let split = try split(x, lines, policy: policy, person: presented.person, useAccount: useAccount)
         var setlID = ""
         if commit {
-            context.mdtrtID = try Self.identifier("MD", x.now, serial: (Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM settlement") ?? 0) + 1)
+            context.mdtrtID = try Self.identifier("PH", x.now, serial: (Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM settlement") ?? 0) + 1)
             setlID = try record(&x, split, context: context)
         }
         return settlementOutput(x, Figures(split), context: context, setlID: setlID, balance: split.balanceAfter, lines: split.lines)
