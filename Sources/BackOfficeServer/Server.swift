@@ -36,6 +36,7 @@ public enum BackOfficeServer {
                 } catch {
                     return Response(status: .contentTooLarge, headers: json, body: .init(byteBuffer: ByteBuffer(bytes: centre.oversizedAnswer(nil))))
                 }
+                // The async form: the write waits for the database's writer without holding a thread.
                 let answer = await centre.respond(to: Array(buffer: body))
                 return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
             }

@@ -108,32 +108,32 @@ public enum Records {
         """
 
     public static func person(_ db: Database, psnNo: String) throws -> PersonRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM person WHERE psn_no = ?", arguments: [psnNo]).map(PersonRecord.init)
+        try db.row("SELECT * FROM person WHERE psn_no = ?", arguments: [psnNo]).map(PersonRecord.init)
     }
 
     public static func person(_ db: Database, certno: String) throws -> PersonRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM person WHERE certno = ?", arguments: [certno]).map(PersonRecord.init)
+        try db.row("SELECT * FROM person WHERE certno = ?", arguments: [certno]).map(PersonRecord.init)
     }
 
     public static func card(_ db: Database, number: String) throws -> StoredCard? {
-        try Row.fetchOne(db, sql: cardSelect + " WHERE card.card_no = ?", arguments: [number]).map(StoredCard.init)
+        try db.row(cardSelect + " WHERE card.card_no = ?", arguments: [number]).map(StoredCard.init)
     }
 
     public static func card(_ db: Database, pan: String) throws -> StoredCard? {
-        try Row.fetchOne(db, sql: cardSelect + " WHERE card.pan = ?", arguments: [pan]).map(StoredCard.init)
+        try db.row(cardSelect + " WHERE card.pan = ?", arguments: [pan]).map(StoredCard.init)
     }
 
     public static func cards(_ db: Database, psnNo: String) throws -> [StoredCard] {
-        try Row.fetchAll(db, sql: cardSelect + " WHERE card.psn_no = ? ORDER BY card.issue_date, card.card_no", arguments: [psnNo])
+        try db.rows(cardSelect + " WHERE card.psn_no = ? ORDER BY card.issue_date, card.card_no", arguments: [psnNo])
             .map(StoredCard.init)
     }
 
     public static func balance(_ db: Database, psnNo: String) throws -> Money {
-        Money(fen: try Int.fetchOne(db, sql: "SELECT balance FROM account WHERE psn_no = ?", arguments: [psnNo]) ?? 0)
+        Money(fen: try db.int("SELECT balance FROM account WHERE psn_no = ?", arguments: [psnNo]) ?? 0)
     }
 
     public static func lifecycle(_ db: Database, region: String) throws -> LifecyclePolicy {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM region WHERE code = ?", arguments: [region]) else {
+        guard let row = try db.row("SELECT * FROM region WHERE code = ?", arguments: [region]) else {
             return LifecyclePolicy()
         }
         return LifecyclePolicy(
@@ -143,7 +143,7 @@ public enum Records {
     }
 
     public static func policy(_ db: Database, region: String, kind: String) throws -> SettlementPolicy {
-        guard let text = try String.fetchOne(db, sql: "SELECT definition FROM policy WHERE region = ? AND kind = ?", arguments: [region, kind])
+        guard let text = try db.string("SELECT definition FROM policy WHERE region = ? AND kind = ?", arguments: [region, kind])
         else { return kind == "pharmacy" ? .pharmacy : .outpatient }
         do {
             return try SettlementPolicy(json: try JSON.parse(text))
@@ -153,7 +153,7 @@ public enum Records {
     }
 
     public static func year(_ db: Database, psnNo: String, year: Int) throws -> YearToDate {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM accumulator WHERE psn_no = ? AND year = ?", arguments: [psnNo, year]) else {
+        guard let row = try db.row("SELECT * FROM accumulator WHERE psn_no = ? AND year = ?", arguments: [psnNo, year]) else {
             return YearToDate()
         }
         return YearToDate(
@@ -241,7 +241,7 @@ extension InsuranceCentre {
         guard card.socialActivated == nil, card.replacedBy == nil,
             try Records.lifecycle(x.db, region: region).socialActivation == .firstReadAtInstitution
         else { return }
-        try x.db.execute(sql: "UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [x.day.description, card.cardNumber])
+        try x.db.run("UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [x.day.description, card.cardNumber])
         try CardEvents.record(x.db, card: card.cardNumber, time: x.now, kind: "social-activated", detail: "first read at \(x.envelope.fixmedins)")
     }
 
@@ -286,7 +286,6 @@ extension InsuranceCentre {
 /// The card event log.
 enum CardEvents {
     static func record(_ db: Database, card: String, time: FSITime, kind: String, detail: String) throws {
-        try db.execute(
-            sql: "INSERT INTO card_event (card_no, time, kind, detail) VALUES (?, ?, ?, ?)", arguments: [card, time.text, kind, detail])
+        try db.run("INSERT INTO card_event (card_no, time, kind, detail) VALUES (?, ?, ?, ?)", arguments: [card, time.text, kind, detail])
     }
 }

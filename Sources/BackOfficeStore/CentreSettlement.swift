@@ -86,7 +86,7 @@ extension InsuranceCentre {
         let split = try split(x, lines, policy: policy, person: presented.person, useAccount: useAccount)
         var setlID = ""
         if commit {
-            context.mdtrtID = try Self.identifier("PH", x.now, serial: (Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM settlement") ?? 0) + 1)
+            context.mdtrtID = try Self.identifier("PH", x.now, serial: (x.db.int("SELECT MAX(rowid) FROM settlement") ?? 0) + 1)
             setlID = try record(&x, split, context: context)
         }
         return settlementOutput(x, Figures(split), context: context, setlID: setlID, balance: split.balanceAfter, lines: split.lines)
@@ -116,7 +116,7 @@ extension InsuranceCentre {
         var splits: [LineSplit] = []
         splits.reserveCapacity(lines.count)
         for l in lines {
-            let item = try Row.fetchOne(x.db, sql: "SELECT * FROM catalogue WHERE code = ?", arguments: [l.code]).map { r in
+            let item = try x.db.row("SELECT * FROM catalogue WHERE code = ?", arguments: [l.code]).map { r in
                 CatalogueItem(
                     code: r["code"], name: r["name"], itemClass: CatalogueClass(rawValue: r["class"]) ?? .classC,
                     selfPay: Ratio(parts: r["selfpay"]), priceCap: (r["price_cap"] as String?).flatMap { Decimals($0, maxFraction: 6) })
@@ -131,7 +131,7 @@ extension InsuranceCentre {
     /// Writes a settlement: the account, its ledger, the accumulators, the record.
     func record(_ x: inout Exchange, _ split: SettlementSplit, context c: SettlementContext) throws -> String {
         let figures = Figures(split)
-        let serial = (try Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM settlement") ?? 0) + 1
+        let serial = (try x.db.int("SELECT MAX(rowid) FROM settlement") ?? 0) + 1
         let setlID = Self.identifier("ST", x.now, serial: serial)
         try moveAccount(x, psnNo: c.person.psnNo, by: -figures.account, kind: "settlement", reference: setlID)
         try accumulate(x, psnNo: c.person.psnNo, year: x.day.year, figures, visits: 1)
@@ -140,8 +140,7 @@ extension InsuranceCentre {
     }
 
     func insertSettlement(_ x: Exchange, setlID: String, infno: String, context c: SettlementContext, figures f: Figures, status: String) throws {
-        try x.db.execute(
-            sql: """
+        try x.db.run("""
                 INSERT INTO settlement (setl_id, infno, mdtrt_id, chrg_bchno, psn_no, msgid, fixmedins_code, setl_time, day, year,
                     insutype, med_type, cert_type, total, fulamt, overlmt, preselfpay, inscp, deductible, pool_entered, pool_ratio,
                     fund, person_share, account, cash, status)
@@ -162,15 +161,13 @@ extension InsuranceCentre {
         guard balance + amount >= .zero else {
             throw FSIRefusal("账户余额不足: the personal account of \(psnNo) holds \(balance), \(-amount) is needed")
         }
-        try x.db.execute(sql: "UPDATE account SET balance = balance + ? WHERE psn_no = ?", arguments: [amount.fen, psnNo])
-        try x.db.execute(
-            sql: "INSERT INTO ledger (psn_no, time, kind, amount, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?)",
+        try x.db.run("UPDATE account SET balance = balance + ? WHERE psn_no = ?", arguments: [amount.fen, psnNo])
+        try x.db.run("INSERT INTO ledger (psn_no, time, kind, amount, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [psnNo, x.now.text, kind, amount.fen, (balance + amount).fen, reference])
     }
 
     func accumulate(_ x: Exchange, psnNo: String, year: Int, _ f: Figures, visits: Int) throws {
-        try x.db.execute(
-            sql: """
+        try x.db.run("""
                 INSERT INTO accumulator (psn_no, year, deductible_used, pool_entered, fund_paid, visits) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (psn_no, year) DO UPDATE SET
                     deductible_used = deductible_used + excluded.deductible_used, pool_entered = pool_entered + excluded.pool_entered,
@@ -239,7 +236,7 @@ extension InsuranceCentre {
         let setlID = try f.string("setl_id", maxLength: 30)
         let psnNo = try f.string("psn_no", maxLength: 30)
         let settled = x.envelope.infno == "2103" ? "2102" : "2207"
-        guard let s = try Row.fetchOne(x.db, sql: "SELECT * FROM settlement WHERE setl_id = ?", arguments: [setlID]), (s["infno"] as String) == settled
+        guard let s = try x.db.row("SELECT * FROM settlement WHERE setl_id = ?", arguments: [setlID]), (s["infno"] as String) == settled
         else { throw FSIRefusal("\(f.path).setl_id: no \(settled) settlement \(setlID)") }
         guard (s["psn_no"] as String) == psnNo else { throw FSIRefusal("\(f.path).psn_no: \(psnNo) is not the person of settlement \(setlID)") }
         if let mdtrt = try f.optionalString("mdtrt_id", maxLength: 30), mdtrt != s["mdtrt_id"] {
@@ -259,15 +256,14 @@ extension InsuranceCentre {
         let context = SettlementContext(
             person: person, certType: s["cert_type"], mdtrtID: s["mdtrt_id"], chrgBatch: s["chrg_bchno"], medType: s["med_type"],
             insutype: s["insutype"])
-        let serial = (try Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM settlement") ?? 0) + 1
+        let serial = (try x.db.int("SELECT MAX(rowid) FROM settlement") ?? 0) + 1
         let cancelID = Self.identifier("ST", x.now, serial: serial)
         try moveAccount(x, psnNo: person.psnNo, by: -figures.account, kind: "refund", reference: cancelID)
         try accumulate(x, psnNo: person.psnNo, year: s["year"], figures, visits: -1)
         try insertSettlement(x, setlID: cancelID, infno: x.envelope.infno, context: context, figures: figures, status: "cancellation")
-        try x.db.execute(sql: "UPDATE settlement SET status = 'cancelled', cancelled_by = ? WHERE setl_id = ?", arguments: [cancelID, setlID])
+        try x.db.run("UPDATE settlement SET status = 'cancelled', cancelled_by = ? WHERE setl_id = ?", arguments: [cancelID, setlID])
         if let batch: String = s["chrg_bchno"] {
-            try x.db.execute(
-                sql: "UPDATE fee SET status = 'uploaded' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'settled'",
+            try x.db.run("UPDATE fee SET status = 'uploaded' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'settled'",
                 arguments: [s["mdtrt_id"] as String, batch])
         }
         return settlementOutput(x, figures, context: context, setlID: cancelID, balance: try Records.balance(x.db, psnNo: person.psnNo), lines: [])
@@ -280,11 +276,10 @@ extension InsuranceCentre {
         let psnNo: String = s["psn_no"]
         try moveAccount(x, psnNo: psnNo, by: -figures.account, kind: "settlement", reference: setlID)
         try accumulate(x, psnNo: psnNo, year: s["year"], figures, visits: 1)
-        try x.db.execute(sql: "UPDATE settlement SET status = 'reversed' WHERE setl_id = ?", arguments: [s["cancelled_by"] as String? ?? ""])
-        try x.db.execute(sql: "UPDATE settlement SET status = 'settled', cancelled_by = NULL WHERE setl_id = ?", arguments: [setlID])
+        try x.db.run("UPDATE settlement SET status = 'reversed' WHERE setl_id = ?", arguments: [s["cancelled_by"] as String? ?? ""])
+        try x.db.run("UPDATE settlement SET status = 'settled', cancelled_by = NULL WHERE setl_id = ?", arguments: [setlID])
         if let batch: String = s["chrg_bchno"] {
-            try x.db.execute(
-                sql: "UPDATE fee SET status = 'settled' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded'",
+            try x.db.run("UPDATE fee SET status = 'settled' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded'",
                 arguments: [s["mdtrt_id"] as String, batch])
         }
     }
@@ -300,10 +295,9 @@ extension InsuranceCentre {
         let begin = try f.string("begntime", maxLength: 19)
         let number = try f.string("ipt_otp_no", maxLength: 30)
         for k in ["atddr_no", "dr_name", "dept_code", "dept_name", "caty"] { _ = try f.optionalString(k, maxLength: 50) }
-        let serial = (try Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM visit") ?? 0) + 1
+        let serial = (try x.db.int("SELECT MAX(rowid) FROM visit") ?? 0) + 1
         let mdtrt = Self.identifier("MD", x.now, serial: serial)
-        try x.db.execute(
-            sql: """
+        try x.db.run("""
                 INSERT INTO visit (mdtrt_id, psn_no, fixmedins_code, ipt_otp_no, insutype, begntime, status)
                 VALUES (?, ?, ?, ?, ?, ?, 'registered')
                 """,
@@ -317,7 +311,7 @@ extension InsuranceCentre {
     func visit(_ x: Exchange, _ f: FSIFields) throws -> Row {
         let mdtrt = try f.string("mdtrt_id", maxLength: 30)
         let psnNo = try f.string("psn_no", maxLength: 30)
-        guard let v = try Row.fetchOne(x.db, sql: "SELECT * FROM visit WHERE mdtrt_id = ?", arguments: [mdtrt]),
+        guard let v = try x.db.row("SELECT * FROM visit WHERE mdtrt_id = ?", arguments: [mdtrt]),
             (v["fixmedins_code"] as String) == x.envelope.fixmedins
         else { throw FSIRefusal("\(f.path).mdtrt_id: no visit \(mdtrt) at \(x.envelope.fixmedins)") }
         guard (v["psn_no"] as String) == psnNo else { throw FSIRefusal("\(f.path).psn_no: \(psnNo) is not the person of visit \(mdtrt)") }
@@ -333,11 +327,11 @@ extension InsuranceCentre {
         if let number = try f.optionalString("ipt_otp_no", maxLength: 30), number != v["ipt_otp_no"] {
             throw FSIRefusal("\(f.path).ipt_otp_no: visit \(mdtrt) was registered as \(v["ipt_otp_no"] as String)")
         }
-        if try Bool.fetchOne(x.db, sql: "SELECT 1 FROM settlement WHERE mdtrt_id = ? AND status = 'settled'", arguments: [mdtrt]) ?? false {
+        if try x.db.bool("SELECT 1 FROM settlement WHERE mdtrt_id = ? AND status = 'settled'", arguments: [mdtrt]) ?? false {
             throw FSIRefusal("\(f.path).mdtrt_id: visit \(mdtrt) has a settlement in force; cancel it first (2208)")
         }
-        try x.db.execute(sql: "UPDATE visit SET status = 'cancelled' WHERE mdtrt_id = ?", arguments: [mdtrt])
-        try x.db.execute(sql: "DELETE FROM fee WHERE mdtrt_id = ? AND status = 'uploaded'", arguments: [mdtrt])
+        try x.db.run("UPDATE visit SET status = 'cancelled' WHERE mdtrt_id = ?", arguments: [mdtrt])
+        try x.db.run("DELETE FROM fee WHERE mdtrt_id = ? AND status = 'uploaded'", arguments: [mdtrt])
         return .object([])
     }
 
@@ -351,8 +345,7 @@ extension InsuranceCentre {
         if x.input.value("diseinfo") != nil, let first = try x.input.objects("diseinfo", maxCount: 50).first {
             disease = try disease ?? first.optionalString("diag_code", maxLength: 30)
         }
-        try x.db.execute(
-            sql: "UPDATE visit SET med_type = ?, dise_codg = ? WHERE mdtrt_id = ?", arguments: [medType, disease, v["mdtrt_id"] as String])
+        try x.db.run("UPDATE visit SET med_type = ?, dise_codg = ? WHERE mdtrt_id = ?", arguments: [medType, disease, v["mdtrt_id"] as String])
         return .object([])
     }
 
@@ -366,11 +359,10 @@ extension InsuranceCentre {
             let mdtrt: String = v["mdtrt_id"]
             let batch = try item.string("chrg_bchno", maxLength: 30)
             let line = try FeeLine(fields: item)
-            if try Bool.fetchOne(x.db, sql: "SELECT 1 FROM fee WHERE mdtrt_id = ? AND feedetl_sn = ?", arguments: [mdtrt, line.serial]) ?? false {
+            if try x.db.bool("SELECT 1 FROM fee WHERE mdtrt_id = ? AND feedetl_sn = ?", arguments: [mdtrt, line.serial]) ?? false {
                 throw FSIRefusal("\(item.path).feedetl_sn: line \(line.serial) of visit \(mdtrt) is already uploaded")
             }
-            try x.db.execute(
-                sql: """
+            try x.db.run("""
                     INSERT INTO fee (mdtrt_id, feedetl_sn, chrg_bchno, code, name, amount, quantity, price, declared_class, status)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded')
                     """,
@@ -393,15 +385,14 @@ extension InsuranceCentre {
         let mdtrt: String = v["mdtrt_id"]
         let batch = try f.string("chrg_bchno", maxLength: 30)
         let serial = try f.optionalString("feedetl_sn", maxLength: 30).flatMap { $0 == "0000" ? nil : $0 }
-        if try Bool.fetchOne(
-            x.db, sql: "SELECT 1 FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'settled'", arguments: [mdtrt, batch]) ?? false
+        if try x.db.bool("SELECT 1 FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'settled'", arguments: [mdtrt, batch]) ?? false
         {
             throw FSIRefusal("\(f.path).chrg_bchno: batch \(batch) of visit \(mdtrt) is settled; cancel the settlement first (2208)")
         }
         if let serial {
-            try x.db.execute(sql: "DELETE FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND feedetl_sn = ?", arguments: [mdtrt, batch, serial])
+            try x.db.run("DELETE FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND feedetl_sn = ?", arguments: [mdtrt, batch, serial])
         } else {
-            try x.db.execute(sql: "DELETE FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ?", arguments: [mdtrt, batch])
+            try x.db.run("DELETE FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ?", arguments: [mdtrt, batch])
         }
         guard x.db.changesCount > 0 else { throw FSIRefusal("\(f.path).chrg_bchno: visit \(mdtrt) has no such lines in batch \(batch)") }
         return .object([])
@@ -419,8 +410,7 @@ extension InsuranceCentre {
         _ = try f.code("psn_setlway", in: ["01", "02"])
         let medType = try f.optionalString("med_type", maxLength: 6) ?? (v["med_type"] as String?) ?? "11"
         let insutype = try insurance(f, presented.person)
-        let rows = try Row.fetchAll(
-            x.db, sql: "SELECT * FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded' ORDER BY feedetl_sn",
+        let rows = try x.db.rows("SELECT * FROM fee WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded' ORDER BY feedetl_sn",
             arguments: [mdtrt, batch])
         guard !rows.isEmpty else { throw FSIRefusal("\(f.path).chrg_bchno: visit \(mdtrt) has no unsettled lines in batch \(batch) (upload them with 2204)") }
         let lines = rows.map { r in
@@ -437,8 +427,7 @@ extension InsuranceCentre {
         var setlID = ""
         if commit {
             setlID = try record(&x, split, context: context)
-            try x.db.execute(
-                sql: "UPDATE fee SET status = 'settled' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded'", arguments: [mdtrt, batch])
+            try x.db.run("UPDATE fee SET status = 'settled' WHERE mdtrt_id = ? AND chrg_bchno = ? AND status = 'uploaded'", arguments: [mdtrt, batch])
         }
         return settlementOutput(x, Figures(split), context: context, setlID: setlID, balance: split.balanceAfter, lines: split.lines)
     }

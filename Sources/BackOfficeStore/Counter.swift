@@ -90,7 +90,7 @@ public struct Counter: Sendable {
         let p = try person(db, c.psnNo)
         let social = try Records.socialRefusal(db, c, region: p.region, on: day)
         let bank = CardLifecycle.bankRefusal(c.record(replacedBy: c.replacedBy), on: day)
-        let account = try Row.fetchOne(db, sql: "SELECT * FROM bank_account WHERE pan = ?", arguments: [c.pan])
+        let account = try db.row("SELECT * FROM bank_account WHERE pan = ?", arguments: [c.pan])
         return .object([
             ("card_no", .string(c.cardNumber)), ("card_sn", .string(c.cardID)), ("psn_no", .string(c.psnNo)), ("profile", .string(c.profile)),
             ("spec_version", .string(c.specVersion)), ("issue_date", .string(c.issueDate)), ("expiry_date", .string(c.expiryDate)),
@@ -131,9 +131,9 @@ public struct Counter: Sendable {
                 }
             switch account {
             case .social:
-                try db.execute(sql: "UPDATE card SET social_loss = ?, social_loss_until = ? WHERE card_no = ?", arguments: [kind, until, number])
+                try db.run("UPDATE card SET social_loss = ?, social_loss_until = ? WHERE card_no = ?", arguments: [kind, until, number])
             case .bank:
-                try db.execute(sql: "UPDATE bank_account SET loss = ?, loss_until = ? WHERE pan = ?", arguments: [kind, until, c.pan])
+                try db.run("UPDATE bank_account SET loss = ?, loss_until = ? WHERE pan = ?", arguments: [kind, until, c.pan])
             }
             try CardEvents.record(db, card: number, time: now, kind: "loss-\(account)", detail: until.map { "\(kind) until \($0)" } ?? kind)
             return .object([
@@ -152,8 +152,8 @@ public struct Counter: Sendable {
                 throw BackOfficeError(.refused, "the \(account) account of card \(number) is not reported lost")
             }
             switch account {
-            case .social: try db.execute(sql: "UPDATE card SET social_loss = NULL, social_loss_until = NULL WHERE card_no = ?", arguments: [number])
-            case .bank: try db.execute(sql: "UPDATE bank_account SET loss = NULL, loss_until = NULL WHERE pan = ?", arguments: [c.pan])
+            case .social: try db.run("UPDATE card SET social_loss = NULL, social_loss_until = NULL WHERE card_no = ?", arguments: [number])
+            case .bank: try db.run("UPDATE bank_account SET loss = NULL, loss_until = NULL WHERE pan = ?", arguments: [c.pan])
             }
             try CardEvents.record(db, card: number, time: now, kind: "loss-released-\(account)", detail: "released")
             return .object([("card_no", .string(number)), ("account", .string(account.rawValue)), ("released", .bool(true))])
@@ -170,12 +170,11 @@ public struct Counter: Sendable {
             switch account {
             case .social:
                 guard c.socialActivated == nil else { throw BackOfficeError(.refused, "the social function of card \(number) is already activated") }
-                try db.execute(sql: "UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [now.day.description, number])
+                try db.run("UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [now.day.description, number])
             case .bank:
                 guard c.bankActivated == nil else { throw BackOfficeError(.refused, "the bank account of card \(number) is already activated") }
                 // The PIN set at activation counts as changed.
-                try db.execute(
-                    sql: "UPDATE bank_account SET activated = ?, pin_state = CASE pin_state WHEN 'unset' THEN 'set' ELSE pin_state END WHERE pan = ?",
+                try db.run("UPDATE bank_account SET activated = ?, pin_state = CASE pin_state WHEN 'unset' THEN 'set' ELSE pin_state END WHERE pan = ?",
                     arguments: [now.day.description, c.pan])
             }
             try CardEvents.record(db, card: number, time: now, kind: "\(account)-activated", detail: "at the counter")
@@ -192,9 +191,9 @@ public struct Counter: Sendable {
                 throw BackOfficeError(
                     .refused, "this bank changes an initial PIN at \(rules.pinChannels.joined(separator: " or ")) only, not at \(channel.rawValue == "atm" ? "an ATM" : "a \(channel.rawValue)")")
             }
-            try db.execute(sql: "UPDATE bank_account SET pin_state = 'changed' WHERE pan = ?", arguments: [c.pan])
+            try db.run("UPDATE bank_account SET pin_state = 'changed' WHERE pan = ?", arguments: [c.pan])
             if try Records.lifecycle(db, region: try person(db, c.psnNo).region).socialActivation == .firstPINChange, c.socialActivated == nil {
-                try db.execute(sql: "UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [now.day.description, number])
+                try db.run("UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [now.day.description, number])
                 try CardEvents.record(db, card: number, time: now, kind: "social-activated", detail: "first PIN change")
             }
             try CardEvents.record(db, card: number, time: now, kind: "bank-pin-changed", detail: "at \(channel.rawValue)")
@@ -214,34 +213,32 @@ public struct Counter: Sendable {
             guard old.replacedBy == nil else { throw BackOfficeError(.refused, "card \(number) was already replaced by \(old.replacedBy!)") }
             let p = try person(db, old.psnNo)
             let policy = try Records.lifecycle(db, region: p.region)
-            let serial = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM card") ?? 0) + 1
+            let serial = (try db.int("SELECT MAX(rowid) FROM card") ?? 0) + 1
             let cardNo = newCardNumber ?? Self.cardNumber(serial: serial, from: number)
             let cardID = newCardID ?? Self.cardID(region: p.region, serial: serial, now: now)
             let pan = newPAN ?? Self.pan(from: old.pan, serial: serial)
             guard try Records.card(db, number: cardNo) == nil else { throw BackOfficeError(.badInput, "--new-card-no: card \(cardNo) exists already") }
             guard try Records.card(db, pan: pan) == nil else { throw BackOfficeError(.badInput, "--new-pan: \(Self.masked(pan)) is another card's") }
-            guard let account = try Row.fetchOne(db, sql: "SELECT * FROM bank_account WHERE pan = ?", arguments: [old.pan]) else {
+            guard let account = try db.row("SELECT * FROM bank_account WHERE pan = ?", arguments: [old.pan]) else {
                 throw BackOfficeError(.notFound, "card \(number) has no bank account")
             }
             let balance = Money(fen: account["balance"])
             let fee = min(policy.replacementFee, balance)
-            try db.execute(
-                sql: """
+            try db.run("""
                     INSERT INTO card (card_no, card_sn, psn_no, profile, spec_version, issue_date, expiry_date, pickup_date, social_activated, pan)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
                     """,
                 arguments: [cardNo, cardID, p.psnNo, old.profile, old.specVersion, now.day.description, (now.day + 3652).description, now.day.description, pan])
             // The new bank account is opened activated: the holder is at the counter.
-            try db.execute(
-                sql: "INSERT INTO bank_account (pan, psn_no, balance, daily_limit, activated, pin_state) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.run("INSERT INTO bank_account (pan, psn_no, balance, daily_limit, activated, pin_state) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [pan, p.psnNo, (balance - fee).fen, account["daily_limit"] as Int, now.day.description, "changed"])
-            try db.execute(sql: "UPDATE bank_account SET balance = 0 WHERE pan = ?", arguments: [old.pan])
-            try db.execute(sql: "UPDATE card SET replaced_by = ? WHERE card_no = ?", arguments: [cardNo, number])
+            try db.run("UPDATE bank_account SET balance = 0 WHERE pan = ?", arguments: [old.pan])
+            try db.run("UPDATE card SET replaced_by = ? WHERE card_no = ?", arguments: [cardNo, number])
             let journal = "INSERT INTO bank_journal (pan, time, kind, amount, fee, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            try db.execute(sql: journal, arguments: [old.pan, now.text, "transfer-out", -balance.fen, 0, 0, "replaced by \(cardNo)"])
-            try db.execute(sql: journal, arguments: [pan, now.text, "transfer-in", balance.fen, 0, balance.fen, "from card \(number)"])
+            try db.run(journal, arguments: [old.pan, now.text, "transfer-out", -balance.fen, 0, 0, "replaced by \(cardNo)"])
+            try db.run(journal, arguments: [pan, now.text, "transfer-in", balance.fen, 0, balance.fen, "from card \(number)"])
             if fee > .zero {
-                try db.execute(sql: journal, arguments: [pan, now.text, "replacement-fee", -fee.fen, fee.fen, (balance - fee).fen, "card \(cardNo)"])
+                try db.run(journal, arguments: [pan, now.text, "replacement-fee", -fee.fen, fee.fen, (balance - fee).fen, "card \(cardNo)"])
             }
             try CardEvents.record(db, card: number, time: now, kind: "replaced", detail: "by \(cardNo)")
             try CardEvents.record(db, card: cardNo, time: now, kind: "issued", detail: "replaces \(number); fee \(fee)")
@@ -284,10 +281,9 @@ public struct Counter: Sendable {
         return try write { db, now in
             let c = try card(db, number)
             guard c.replacedBy == nil else { throw BackOfficeError(.refused, "card \(number) was replaced by \(c.replacedBy!); credit the new card") }
-            try db.execute(sql: "UPDATE bank_account SET balance = balance + ? WHERE pan = ?", arguments: [amount.fen, c.pan])
-            let balance = Money(fen: try Int.fetchOne(db, sql: "SELECT balance FROM bank_account WHERE pan = ?", arguments: [c.pan]) ?? 0)
-            try db.execute(
-                sql: "INSERT INTO bank_journal (pan, time, kind, amount, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.run("UPDATE bank_account SET balance = balance + ? WHERE pan = ?", arguments: [amount.fen, c.pan])
+            let balance = Money(fen: try db.int("SELECT balance FROM bank_account WHERE pan = ?", arguments: [c.pan]) ?? 0)
+            try db.run("INSERT INTO bank_journal (pan, time, kind, amount, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [c.pan, now.text, kind.journalKind, amount.fen, balance.fen, "counter"])
             return .object([("card_no", .string(number)), ("kind", .string(kind.rawValue)), ("amount", .money(amount)), ("balance", .money(balance))])
         }
@@ -300,12 +296,10 @@ public struct Counter: Sendable {
             let rows: [Row]
             switch account {
             case .bank:
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT time, kind, amount, fee, balance_after, reference FROM bank_journal WHERE pan = ? ORDER BY id DESC LIMIT ?",
+                rows = try db.rows("SELECT time, kind, amount, fee, balance_after, reference FROM bank_journal WHERE pan = ? ORDER BY id DESC LIMIT ?",
                     arguments: [c.pan, limit])
             case .social:
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT time, kind, amount, 0 AS fee, balance_after, reference FROM ledger WHERE psn_no = ? ORDER BY id DESC LIMIT ?",
+                rows = try db.rows("SELECT time, kind, amount, 0 AS fee, balance_after, reference FROM ledger WHERE psn_no = ? ORDER BY id DESC LIMIT ?",
                     arguments: [c.psnNo, limit])
             }
             return .object([

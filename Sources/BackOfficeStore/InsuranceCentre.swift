@@ -89,15 +89,14 @@ public final class InsuranceCentre: Sendable {
     /// Answers one request body (the whole POST body), in process.
     public func respond(to body: [UInt8]) -> [UInt8] {
         let now = clock.now()
-        let envelope: Envelope
         switch parse(body) {
-        case .success(let e): envelope = e
         case .failure(let r): return answer(code: -1, error: r.message, output: .object([]), now: now)
-        }
-        do {
-            return try pool.write { db in try self.run(envelope, db: db, now: now) }
-        } catch {
-            return failureAnswer(error, now: now)
+        case .success(let envelope):
+            do {
+                return try pool.write { db in try self.run(envelope, db: db, now: now) }
+            } catch {
+                return failureAnswer(error, now: now)
+            }
         }
     }
 
@@ -105,15 +104,14 @@ public final class InsuranceCentre: Sendable {
     /// executor while the database is busy (the HTTP server's way).
     public func respond(to body: [UInt8]) async -> [UInt8] {
         let now = clock.now()
-        let envelope: Envelope
         switch parse(body) {
-        case .success(let e): envelope = e
         case .failure(let r): return answer(code: -1, error: r.message, output: .object([]), now: now)
-        }
-        do {
-            return try await pool.write { db in try self.run(envelope, db: db, now: now) }
-        } catch {
-            return failureAnswer(error, now: now)
+        case .success(let envelope):
+            do {
+                return try await pool.write { db in try self.run(envelope, db: db, now: now) }
+            } catch {
+                return failureAnswer(error, now: now)
+            }
         }
     }
 
@@ -171,7 +169,7 @@ public final class InsuranceCentre: Sendable {
 
     /// Inside the write transaction.
     func run(_ envelope: Envelope, db: Database, now: FSITime) throws -> [UInt8] {
-        if let row = try Row.fetchOne(db, sql: "SELECT infno, response FROM message WHERE msgid = ?", arguments: [envelope.msgid]) {
+        if let row = try db.row("SELECT infno, response FROM message WHERE msgid = ?", arguments: [envelope.msgid]) {
             let infno: String = row["infno"]
             guard infno == envelope.infno else {
                 throw FSIRefusal("msgid: \(envelope.msgid) was already used for a \(infno) message; a new message needs a new msgid")
@@ -180,8 +178,7 @@ public final class InsuranceCentre: Sendable {
         }
         var x = Exchange(db: db, envelope: envelope, now: now)
         if let sign = envelope.signNo, envelope.infno != "9001" {
-            let open = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM signin WHERE sign_no = ? AND fixmedins_code = ? AND signout_time IS NULL",
+            let open = try db.bool("SELECT 1 FROM signin WHERE sign_no = ? AND fixmedins_code = ? AND signout_time IS NULL",
                 arguments: [sign, envelope.fixmedins]) ?? false
             guard open else { throw FSIRefusal("sign_no: \(sign) is not an open sign-in of \(envelope.fixmedins) (send 9001 first)") }
         }
@@ -204,8 +201,7 @@ public final class InsuranceCentre: Sendable {
         default: output = try reconcile(&x)
         }
         let bytes = answer(code: 0, error: "", warning: x.warning, output: output, now: now)
-        try db.execute(
-            sql: "INSERT INTO message (msgid, infno, time, fixmedins_code, response) VALUES (?, ?, ?, ?, ?)",
+        try db.run("INSERT INTO message (msgid, infno, time, fixmedins_code, response) VALUES (?, ?, ?, ?, ?)",
             arguments: [envelope.msgid, envelope.infno, now.text, envelope.fixmedins, String(decoding: bytes, as: UTF8.self)])
         return bytes
     }
@@ -223,10 +219,9 @@ public final class InsuranceCentre: Sendable {
         let opter = try f.string("opter_no", maxLength: 30)
         _ = try f.optionalString("mac", maxLength: 30)
         _ = try f.optionalString("ip", maxLength: 40)
-        let count = try Int.fetchOne(x.db, sql: "SELECT COUNT(*) FROM signin") ?? 0
+        let count = try x.db.int("SELECT MAX(rowid) FROM signin") ?? 0
         let sign = Self.identifier("SN", x.now, serial: count + 1)
-        try x.db.execute(
-            sql: "INSERT INTO signin (sign_no, fixmedins_code, opter_no, sign_time) VALUES (?, ?, ?, ?)",
+        try x.db.run("INSERT INTO signin (sign_no, fixmedins_code, opter_no, sign_time) VALUES (?, ?, ?, ?)",
             arguments: [sign, x.envelope.fixmedins, opter, x.now.text])
         return .object([("signinoutb", .object([("sign_time", .string(x.now.text)), ("sign_no", .string(sign))]))])
     }
@@ -235,8 +230,7 @@ public final class InsuranceCentre: Sendable {
         let f = try x.input.object("signOut")
         let sign = try f.string("sign_no", maxLength: 30)
         _ = try f.string("opter_no", maxLength: 30)
-        try x.db.execute(
-            sql: "UPDATE signin SET signout_time = ? WHERE sign_no = ? AND fixmedins_code = ? AND signout_time IS NULL",
+        try x.db.run("UPDATE signin SET signout_time = ? WHERE sign_no = ? AND fixmedins_code = ? AND signout_time IS NULL",
             arguments: [x.now.text, sign, x.envelope.fixmedins])
         guard x.db.changesCount == 1 else {
             throw FSIRefusal("\(f.path).sign_no: \(sign) is not an open sign-in of \(x.envelope.fixmedins)")
@@ -254,12 +248,11 @@ public final class InsuranceCentre: Sendable {
         let psnNo = try f.string("psn_no", maxLength: 30)
         let omsgid = try f.string("omsgid", maxLength: 30)
         let oinfno = try f.code("oinfno", in: ["2102", "2103", "2207", "2208"])
-        guard let row = try Row.fetchOne(x.db, sql: "SELECT infno, reversed_by FROM message WHERE msgid = ?", arguments: [omsgid]) else {
+        guard let row = try x.db.row("SELECT infno, reversed_by FROM message WHERE msgid = ?", arguments: [omsgid]) else {
             let barred = answer(
                 code: -1, error: "msgid: \(omsgid) was reversed (2601 \(x.envelope.msgid)) before it arrived", output: .object([]),
                 now: x.now)
-            try x.db.execute(
-                sql: "INSERT INTO message (msgid, infno, time, fixmedins_code, response, reversed_by) VALUES (?, ?, ?, ?, ?, ?)",
+            try x.db.run("INSERT INTO message (msgid, infno, time, fixmedins_code, response, reversed_by) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [omsgid, oinfno, x.now.text, x.envelope.fixmedins, String(decoding: barred, as: UTF8.self), x.envelope.msgid])
             x.warning = "the centre never received \(omsgid): nothing to reverse, and it is now barred"
             return .object([("data", .object([("omsgid", .string(omsgid)), ("oinfno", .string(oinfno)), ("rever_stas", .string("1"))]))])
@@ -269,19 +262,19 @@ public final class InsuranceCentre: Sendable {
         if let by: String = row["reversed_by"] { throw FSIRefusal("\(f.path).omsgid: \(omsgid) was already reversed by \(by)") }
         switch infno {
         case "2102", "2207":
-            guard let s = try Row.fetchOne(x.db, sql: "SELECT * FROM settlement WHERE msgid = ? AND infno = ?", arguments: [omsgid, infno]) else {
+            guard let s = try x.db.row("SELECT * FROM settlement WHERE msgid = ? AND infno = ?", arguments: [omsgid, infno]) else {
                 throw FSIRefusal("\(f.path).omsgid: \(omsgid) settled nothing")
             }
             guard (s["psn_no"] as String) == psnNo else { throw FSIRefusal("\(f.path).psn_no: \(psnNo) is not the person of \(omsgid)") }
             _ = try cancel(&x, settlement: s, path: f.path)
         default:
-            guard let s = try Row.fetchOne(x.db, sql: "SELECT * FROM settlement WHERE cancelled_by IN (SELECT setl_id FROM settlement WHERE msgid = ?)", arguments: [omsgid]) else {
+            guard let s = try x.db.row("SELECT * FROM settlement WHERE cancelled_by IN (SELECT setl_id FROM settlement WHERE msgid = ?)", arguments: [omsgid]) else {
                 throw FSIRefusal("\(f.path).omsgid: \(omsgid) cancelled nothing")
             }
             guard (s["psn_no"] as String) == psnNo else { throw FSIRefusal("\(f.path).psn_no: \(psnNo) is not the person of \(omsgid)") }
             try restore(&x, settlement: s, path: f.path)
         }
-        try x.db.execute(sql: "UPDATE message SET reversed_by = ? WHERE msgid = ?", arguments: [x.envelope.msgid, omsgid])
+        try x.db.run("UPDATE message SET reversed_by = ? WHERE msgid = ?", arguments: [x.envelope.msgid, omsgid])
         return .object([("data", .object([("omsgid", .string(omsgid)), ("oinfno", .string(oinfno)), ("rever_stas", .string("1"))]))])
     }
 
@@ -342,7 +335,7 @@ public struct Reconciliation: Hashable, Sendable {
             sql += " AND insutype = ?"
             arguments += [insutype]
         }
-        let row = try Row.fetchOne(db, sql: sql, arguments: arguments)!
+        let row = try db.row(sql, arguments: arguments)!
         return Reconciliation(
             count: row["n"], total: Money(fen: row["total"]), fund: Money(fen: row["fund"]), account: Money(fen: row["account"]),
             cash: Money(fen: row["cash"]))

@@ -100,21 +100,20 @@ public final class StoredBank: Sendable {
                 let check = try h.check(r)
                 return try pool.write { db -> BankDecision in
                     if let reference,
-                        let stored = try String.fetchOne(db, sql: "SELECT response FROM bank_message WHERE reference = ?", arguments: [reference])
+                        let stored = try db.string("SELECT response FROM bank_message WHERE reference = ?", arguments: [reference])
                     {
                         return try self.stored(stored)
                     }
                     let (arc, reason, decidedFee) = try self.decide(
                         db, r, check: check, channel: channel, withdrawal: withdrawal, crossBank: crossBank, now: now)
                     var fee = decidedFee
-                    var balance = try Int.fetchOne(db, sql: "SELECT balance FROM bank_account WHERE pan = ?", arguments: [r.pan]).map(Money.init(fen:))
+                    var balance = try db.int("SELECT balance FROM bank_account WHERE pan = ?", arguments: [r.pan]).map(Money.init(fen:))
                     if arc == IssuerHost.approved, let before = balance {
                         let amount = Money(fen: r.amount)
                         let kind = withdrawal ? (channel == .atm ? (crossBank ? "atm-withdrawal-other" : "atm-withdrawal") : "withdrawal") : "purchase"
                         balance = before - amount - fee
-                        try db.execute(sql: "UPDATE bank_account SET balance = ? WHERE pan = ?", arguments: [balance!.fen, r.pan])
-                        try db.execute(
-                            sql: "INSERT INTO bank_journal (pan, time, kind, amount, fee, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        try db.run("UPDATE bank_account SET balance = ? WHERE pan = ?", arguments: [balance!.fen, r.pan])
+                        try db.run("INSERT INTO bank_journal (pan, time, kind, amount, fee, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
                             arguments: [r.pan, now.text, kind, -amount.fen, fee.fen, balance!.fen, reference ?? "ATC \(r.atc)"])
                     } else {
                         fee = .zero
@@ -122,8 +121,7 @@ public final class StoredBank: Sendable {
                     let response = try h.respond(r, check: check, arc: arc, reason: reason)
                     let decision = BankDecision(response: response, balance: balance, fee: fee)
                     if let reference {
-                        try db.execute(
-                            sql: "INSERT INTO bank_message (reference, pan, time, response) VALUES (?, ?, ?, ?)",
+                        try db.run("INSERT INTO bank_message (reference, pan, time, response) VALUES (?, ?, ?, ?)",
                             arguments: [reference, r.pan, now.text, decision.json.serialized])
                     }
                     return decision
@@ -153,7 +151,7 @@ public final class StoredBank: Sendable {
         now: FSITime
     ) throws -> ([UInt8], String, Money) {
         guard check.verified else { return (IssuerHost.badCryptogram, "the ARQC does not verify", .zero) }
-        guard let account = try Row.fetchOne(db, sql: "SELECT * FROM bank_account WHERE pan = ?", arguments: [r.pan]),
+        guard let account = try db.row("SELECT * FROM bank_account WHERE pan = ?", arguments: [r.pan]),
             let card = try Records.card(db, pan: r.pan)
         else { return (IssuerHost.invalidCard, "no account for this card", .zero) }
         // CDOL1 data: amount 6, other amount 6, country 2, TVR 5, currency 2, date 3, type 1, UN 4.
@@ -179,16 +177,14 @@ public final class StoredBank: Sendable {
             let rules = try Self.rules(db, psnNo: card.psnNo)
             let (y, m, _) = now.day.components
             let month = "\(y)-\(m < 10 ? "0" : "")\(m)-%"
-            let used = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM bank_journal WHERE pan = ? AND kind = 'atm-withdrawal-other' AND time LIKE ?",
+            let used = try db.int("SELECT COUNT(*) FROM bank_journal WHERE pan = ? AND kind = 'atm-withdrawal-other' AND time LIKE ?",
                 arguments: [r.pan, month]) ?? 0
             if used >= rules.freeWithdrawals { fee = rules.fee }
         }
         let balance = Money(fen: account["balance"])
         if amount + fee > balance { return (IssuerHost.insufficientFunds, "余额不足: insufficient funds", .zero) }
         let spent = Money(
-            fen: -(try Int.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(amount), 0) FROM bank_journal WHERE pan = ? AND amount < 0 AND kind <> 'transfer-out' AND time LIKE ?",
+            fen: -(try db.int("SELECT COALESCE(SUM(amount), 0) FROM bank_journal WHERE pan = ? AND amount < 0 AND kind <> 'transfer-out' AND time LIKE ?",
                 arguments: [r.pan, now.day.description + "%"]) ?? 0))
         let limit = Money(fen: account["daily_limit"])
         if spent + amount > limit {
@@ -205,7 +201,7 @@ public final class StoredBank: Sendable {
 
     static func rules(_ db: Database, psnNo: String) throws -> Rules {
         let region = try Records.person(db, psnNo: psnNo)?.region ?? ""
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM region WHERE code = ?", arguments: [region]) else {
+        guard let row = try db.row("SELECT * FROM region WHERE code = ?", arguments: [region]) else {
             return Rules(pinChannels: ["counter", "atm"], freeWithdrawals: 3, fee: Money(fen: 200))
         }
         return Rules(

@@ -64,6 +64,8 @@ public final class HTTPConnection {
     public var timeout: Int
     var fd: Int32 = -1
     var buffer: [UInt8] = []
+    /// What `recv` reads into, kept between reads.
+    var chunk = [UInt8](repeating: 0, count: 16_384)
 
     /// - Parameter host: an IPv4 address (the back office listens on loopback).
     public init(host: String = "127.0.0.1", port: Int, timeout: Int = 30) {
@@ -155,7 +157,6 @@ public final class HTTPConnection {
 
     /// Reads more bytes into the buffer.
     func fill() throws(HTTPWireError) {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 {

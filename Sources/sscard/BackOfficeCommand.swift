@@ -98,6 +98,14 @@ struct BackOfficeCommand: ParsableCommand {
         return lines
     }
 
+    /// The card and the account a counter operation is about.
+    struct CardAccountOptions: ParsableArguments {
+        @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
+        @Option(help: ArgumentHelp("social or bank.", valueName: "ACCOUNT")) var account: String
+
+        func parsed() throws -> CardAccount { try BackOfficeCommand.account(account) }
+    }
+
     static func account(_ text: String) throws -> CardAccount {
         guard let a = CardAccount(rawValue: text) else { throw CLIError("--account \(text): give social or bank", status: ExitStatus.badInput) }
         return a
@@ -213,8 +221,7 @@ struct BackOfficeCommand: ParsableCommand {
     struct ReportLoss: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report-loss", abstract: "Report one account of a card lost: temporary (by telephone, lapses) or formal (at a window).")
-        @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
-        @Option(help: ArgumentHelp("social or bank.", valueName: "ACCOUNT")) var account: String
+        @OptionGroup var card: CardAccountOptions
         @Flag(help: "A temporary report, which lapses after the region's days.") var temporary = false
         @Flag(help: "A formal report, which holds until released.") var formal = false
         @OptionGroup var options: Options
@@ -222,22 +229,21 @@ struct BackOfficeCommand: ParsableCommand {
         func run() throws {
             try reporting {
                 guard temporary != formal else { throw CLIError("give one of --temporary and --formal", status: ExitStatus.badInput) }
-                let a = try BackOfficeCommand.account(account)
-                try options.perform { (c) throws(BackOfficeError) in try c.reportLoss(card: cardNumber, account: a, temporary: temporary) }
+                let a = try card.parsed()
+                try options.perform { (c) throws(BackOfficeError) in try c.reportLoss(card: card.cardNumber, account: a, temporary: temporary) }
             }
         }
     }
 
     struct ReleaseLoss: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "release-loss", abstract: "Release a loss report on one account of a card.")
-        @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
-        @Option(help: ArgumentHelp("social or bank.", valueName: "ACCOUNT")) var account: String
+        @OptionGroup var card: CardAccountOptions
         @OptionGroup var options: Options
 
         func run() throws {
             try reporting {
-                let a = try BackOfficeCommand.account(account)
-                try options.perform { (c) throws(BackOfficeError) in try c.releaseLoss(card: cardNumber, account: a) }
+                let a = try card.parsed()
+                try options.perform { (c) throws(BackOfficeError) in try c.releaseLoss(card: card.cardNumber, account: a) }
             }
         }
     }
@@ -270,14 +276,13 @@ struct BackOfficeCommand: ParsableCommand {
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Activate one account of a card at the counter (the bank account; or the social function where the rule waits for an event).")
-        @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
-        @Option(help: ArgumentHelp("social or bank.", valueName: "ACCOUNT")) var account: String
+        @OptionGroup var card: CardAccountOptions
         @OptionGroup var options: Options
 
         func run() throws {
             try reporting {
-                let a = try BackOfficeCommand.account(account)
-                try options.perform { (c) throws(BackOfficeError) in try c.activate(card: cardNumber, account: a) }
+                let a = try card.parsed()
+                try options.perform { (c) throws(BackOfficeError) in try c.activate(card: card.cardNumber, account: a) }
             }
         }
     }

@@ -37,10 +37,10 @@ final class BackOfficeFixture {
 
     static let serial = Atomic<Int>(0)
 
-    /// A new msgid: the institution's code, a time, a serial (30 characters).
+    /// A new msgid: the institution's code and an 18-digit serial (30 characters).
     static func msgid() -> String {
         let n = String(serial.add(1, ordering: .relaxed).newValue)
-        return "H51010000001" + "20261203080000" + String(repeating: "0", count: 4 - min(4, n.count)) + n.suffix(4)
+        return "H51010000001" + String(repeating: "0", count: max(0, 18 - n.count)) + n
     }
 
     /// The request envelope around `input` (JSON text).
