@@ -14,6 +14,7 @@ packages=(
     opensc           # opensc-tool, another one
     python3-pyscard  # pyscard, a third one
     python3-venv     # the virtual environment for python-emv's emvtool (make venv)
+    libsqlite3-dev   # BackOfficeStore: GRDB links the system SQLite and includes its header
 )
 
 missing=()
