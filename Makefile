@@ -30,6 +30,7 @@ build: deps
 # .build/release/sscard, for installing and for the benchmarks.
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product sscard
+	$(SWIFT) build $(RELEASE_FLAGS) --product sscard-backoffice
 
 # The main job: the conformance suite on the embedded virtual card (each
 # script names its profile with a '# @card' line), then a social read.

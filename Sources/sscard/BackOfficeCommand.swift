@@ -3,10 +3,7 @@
 
 import ArgumentParser
 import BackOffice
-import BackOfficeServer
 import BackOfficeStore
-import Dispatch
-import Synchronization
 
 struct BackOfficeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -135,24 +132,14 @@ struct BackOfficeCommand: ParsableCommand {
                 }
                 guard area.count == 6, area.allSatisfy(\.isNumber) else { throw CLIError("--area \(area): give 6 digits", status: ExitStatus.badInput) }
                 let clock = try options.clock()
-                let pool = try options.counter().pool
-                let centre = InsuranceCentre(pool: pool, clock: clock, area: area)
-                let bank = StoredBank(pool: pool, clock: clock)
-                let host = String(parts[0])
-                let done = DispatchSemaphore(value: 0)
-                let failure = FailureBox()
-                Task {
-                    do {
-                        try await BackOfficeServer.run(host: host, port: port, centre: centre, bank: bank) { h, p in
-                            printLine("listening on http://\(h):\(p)")
-                        }
-                    } catch {
-                        failure.set("\(http): \(error)")
-                    }
-                    done.signal()
-                }
-                done.wait()
-                if let message = failure.get() { throw CLIError(message, status: ExitStatus.badInput) }
+                // The database must exist and open: say so here, with the counter's words.
+                _ = try options.counter()
+                // The server is its own program (SwiftNIO and Hummingbird stay out of
+                // sscard's start-up); exec keeps this PID, so that whoever started
+                // `sscard backoffice serve` stops it by that PID.
+                let message = System.execSibling(
+                    "sscard-backoffice", [options.database.path, String(parts[0]), String(port), area, String(clock.offsetMillis)])
+                throw CLIError(message, status: ExitStatus.badInput)
             }
         }
     }
@@ -416,12 +403,5 @@ struct BackOfficeCommand: ParsableCommand {
 
         static func masked(_ pan: String) -> String { Counter.masked(pan) }
     }
-}
-
-/// The server task's failure, read by the waiting thread after the semaphore.
-final class FailureBox: Sendable {
-    let message = Mutex<String?>(nil)
-    func set(_ m: String) { message.withLock { $0 = m } }
-    func get() -> String? { message.withLock { $0 } }
 }
 

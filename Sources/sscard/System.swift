@@ -12,6 +12,28 @@ enum System {
     /// Seconds since 1970 (the back office's clock).
     static func unixTime() -> Int { Int(time(nil)) }
 
+    /// Replaces this process with the program `name` beside this executable
+    /// (or `$SSCARD_BACKOFFICE_BIN`), keeping the PID; returns why it could not.
+    static func execSibling(_ name: String, _ arguments: [String]) -> String {
+        var path: String
+        if let p = getenv("SSCARD_BACKOFFICE_BIN") {
+            path = String(cString: p)
+        } else {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            guard n > 0 else { return "cannot find this executable's folder to start \(name)" }
+            let me = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/" + name
+        }
+        guard access(path, X_OK) == 0 else {
+            return "\(path): not found; the back office's server is a program of its own (swift build --product \(name))"
+        }
+        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
+        argv.append(nil)
+        execv(path, argv)
+        return "\(path): cannot start it (\(String(cString: strerror(errno))))"
+    }
+
     static func exit(_ status: Int32) -> Never {
         #if canImport(Glibc)
         Glibc.exit(status)
