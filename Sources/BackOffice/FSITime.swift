@@ -12,12 +12,12 @@ public struct FSITime: Hashable, Sendable, Comparable {
     public static func < (a: FSITime, b: FSITime) -> Bool { a.millis < b.millis }
 
     /// The day in China.
-    public var day: LocalDay { LocalDay(index: Int((Double(millis + 8 * 3_600_000) / 86_400_000).rounded(.down))) }
+    public var day: LocalDay { LocalDay(unixTime: millis / 1000) }
 
     var fields: (y: Int, mo: Int, d: Int, h: Int, mi: Int, s: Int, ms: Int) {
         let local = millis + 8 * 3_600_000
         let day = self.day
-        let (y, mo, d) = LocalDay.civil(day.index)
+        let (y, mo, d) = day.components
         let inDay = local - day.index * 86_400_000
         return (y, mo, d, inDay / 3_600_000, inDay / 60_000 % 60, inDay / 1000 % 60, inDay % 1000)
     }

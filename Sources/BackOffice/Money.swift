@@ -60,13 +60,7 @@ public struct Ratio: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func < (a: Ratio, b: Ratio) -> Bool { a.parts < b.parts }
 
     /// `0.85`, `0.1`, `1`.
-    public var description: String {
-        if parts == Self.denominator { return "1" }
-        var frac = String(parts % Self.denominator)
-        frac = String(repeating: "0", count: 4 - frac.count) + frac
-        while frac.hasSuffix("0") { frac.removeLast() }
-        return frac.isEmpty ? "\(parts / Self.denominator)" : "\(parts / Self.denominator).\(frac)"
-    }
+    public var description: String { Decimals(scaled: parts, fraction: 4).description }
 
     /// `n / d` rounded half away from zero.
     static func roundedDivide(_ n: Int, by d: Int) -> Int {
@@ -78,7 +72,7 @@ public struct Ratio: Hashable, Sendable, Comparable, CustomStringConvertible {
 
 /// A non-negative quantity or unit price with a fixed number of decimals
 /// (`cnt` up to 4, `pric` up to 6 on the platform), scaled to an integer.
-public struct Decimals: Hashable, Sendable {
+public struct Decimals: Hashable, Sendable, CustomStringConvertible {
     /// The value times 10^`fraction`.
     public var scaled: Int
     public var fraction: Int
@@ -115,5 +109,17 @@ public struct Decimals: Hashable, Sendable {
     public init(scaled: Int, fraction: Int) {
         self.scaled = scaled
         self.fraction = fraction
+    }
+
+    /// The shortest text of the value: `12.9`, `2`, `0.0005`, `-1.5`.
+    public var description: String {
+        var scale = 1
+        for _ in 0..<fraction { scale *= 10 }
+        let a = scaled.magnitude
+        var frac = String(a % UInt(scale))
+        frac = String(repeating: "0", count: fraction - frac.count) + frac
+        while frac.hasSuffix("0") { frac.removeLast() }
+        let whole = "\(scaled < 0 ? "-" : "")\(a / UInt(scale))"
+        return frac.isEmpty ? whole : "\(whole).\(frac)"
     }
 }

@@ -212,20 +212,11 @@ extension InsuranceCentre {
     static func lineOutput(_ l: LineSplit) -> JSON {
         .object([
             ("feedetl_sn", .string(l.line.serial)), ("det_item_fee_sumamt", .money(l.line.amount)),
-            ("cnt", .number(decimalText(l.line.quantity))), ("pric", .number(decimalText(l.line.price))),
-            ("pric_uplmt_amt", l.priceCap.map { .number(decimalText($0)) } ?? .null), ("selfpay_prop", .number(l.selfPay.description)),
+            ("cnt", .number(l.line.quantity.description)), ("pric", .number(l.line.price.description)),
+            ("pric_uplmt_amt", l.priceCap.map { .number($0.description) } ?? .null), ("selfpay_prop", .number(l.selfPay.description)),
             ("fulamt_ownpay_amt", .money(l.fullOwnPay)), ("overlmt_amt", .money(l.overLimit)), ("preselfpay_amt", .money(l.preSelfPay)),
             ("inscp_scp_amt", .money(l.inScope)), ("chrgitm_lv", .string(l.itemClass.rawValue)), ("memo", .string(l.memo)),
         ])
-    }
-
-    static func decimalText(_ d: Decimals) -> String {
-        var scale = 1
-        for _ in 0..<d.fraction { scale *= 10 }
-        var frac = String(d.scaled % scale)
-        frac = String(repeating: "0", count: d.fraction - frac.count) + frac
-        while frac.hasSuffix("0") { frac.removeLast() }
-        return frac.isEmpty ? "\(d.scaled / scale)" : "\(d.scaled / scale).\(frac)"
     }
 
     // MARK: cancellation

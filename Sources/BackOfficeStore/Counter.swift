@@ -94,7 +94,7 @@ public struct Counter: Sendable {
         return .object([
             ("card_no", .string(c.cardNumber)), ("card_sn", .string(c.cardID)), ("psn_no", .string(c.psnNo)), ("profile", .string(c.profile)),
             ("spec_version", .string(c.specVersion)), ("issue_date", .string(c.issueDate)), ("expiry_date", .string(c.expiryDate)),
-            ("pickup_date", .string(c.pickup.description)), ("pan", .string(Self.masked(c.pan))),
+            ("pickup_date", .string(c.pickup.description)), ("pan", .string(PANFormat.masked(c.pan))),
             ("social", .object([("usable", .bool(social == nil)), ("status", .string(social?.description ?? "正常: usable"))])),
             (
                 "bank",
@@ -107,12 +107,6 @@ public struct Counter: Sendable {
             ),
             ("replaced_by", c.replacedBy.map(JSON.string) ?? .null),
         ])
-    }
-
-    /// A PAN as receipts print it: the first six and the last four digits.
-    public static func masked(_ pan: String) -> String {
-        guard pan.count > 10 else { return pan }
-        return String(pan.prefix(6)) + String(repeating: "*", count: pan.count - 10) + String(pan.suffix(4))
     }
 
     // MARK: loss, activation, PIN
@@ -218,7 +212,7 @@ public struct Counter: Sendable {
             let cardID = newCardID ?? Self.cardID(region: p.region, serial: serial, now: now)
             let pan = newPAN ?? Self.pan(from: old.pan, serial: serial)
             guard try Records.card(db, number: cardNo) == nil else { throw BackOfficeError(.badInput, "--new-card-no: card \(cardNo) exists already") }
-            guard try Records.card(db, pan: pan) == nil else { throw BackOfficeError(.badInput, "--new-pan: \(Self.masked(pan)) is another card's") }
+            guard try Records.card(db, pan: pan) == nil else { throw BackOfficeError(.badInput, "--new-pan: \(PANFormat.masked(pan)) is another card's") }
             guard let account = try db.row("SELECT * FROM bank_account WHERE pan = ?", arguments: [old.pan]) else {
                 throw BackOfficeError(.notFound, "card \(number) has no bank account")
             }
@@ -243,7 +237,7 @@ public struct Counter: Sendable {
             try CardEvents.record(db, card: number, time: now, kind: "replaced", detail: "by \(cardNo)")
             try CardEvents.record(db, card: cardNo, time: now, kind: "issued", detail: "replaces \(number); fee \(fee)")
             return .object([
-                ("old_card_no", .string(number)), ("card_no", .string(cardNo)), ("card_sn", .string(cardID)), ("pan", .string(Self.masked(pan))),
+                ("old_card_no", .string(number)), ("card_no", .string(cardNo)), ("card_sn", .string(cardID)), ("pan", .string(PANFormat.masked(pan))),
                 ("fee", .money(fee)), ("bank_balance", .money(balance - fee)),
                 ("personal_account_balance", .money(try Records.balance(db, psnNo: p.psnNo))),
                 ("social_activation", .string(policy.socialActivation.description)),

@@ -54,7 +54,7 @@ public enum Seeder {
         for item in catalogue {
             try db.execute(
                 sql: "INSERT OR IGNORE INTO catalogue (code, name, class, selfpay, price_cap) VALUES (?, ?, ?, ?, ?)",
-                arguments: [item.code, item.name, item.itemClass.rawValue, item.selfPay.parts, item.priceCap.map(InsuranceCentre.decimalText)])
+                arguments: [item.code, item.name, item.itemClass.rawValue, item.selfPay.parts, item.priceCap?.description])
         }
         for profile in CardProfiles.builtIn {
             guard let social = profile.socialProfile else { continue }

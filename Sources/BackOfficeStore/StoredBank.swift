@@ -29,43 +29,9 @@ public struct BankDecision: Sendable {
     public var json: JSON {
         .object([
             ("approved", .bool(response.approved)), ("arc", .string(String(decoding: response.arc, as: UTF8.self))),
-            ("arpc", .string(hex(response.arpc))), ("scripts", .array(response.scripts.map { .string(hex($0.encoded)) })),
+            ("arpc", .string(Hex.encode(response.arpc))), ("scripts", .array(response.scripts.map { .string(Hex.encode($0.encoded)) })),
             ("reason", .string(response.reason)), ("balance", balance.map(JSON.money) ?? .null), ("fee", .money(fee)),
         ])
-    }
-}
-
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789ABCDEF".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-func unhex(_ text: String) -> [UInt8]? {
-    let u = Array(text.utf8)
-    guard u.count % 2 == 0 else { return nil }
-    var out: [UInt8] = []
-    out.reserveCapacity(u.count / 2)
-    var i = 0
-    while i < u.count {
-        guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
-        out.append(h << 4 | l)
-        i += 2
-    }
-    return out
-}
-
-private func nibble(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: c - 0x30
-    case 0x41...0x46: c - 0x37
-    case 0x61...0x66: c - 0x57
-    default: nil
     }
 }
 
@@ -139,7 +105,7 @@ public final class StoredBank: Sendable {
     func stored(_ text: String) throws -> BankDecision {
         let j = try JSON.parse(text)
         let response = AuthorizationResponse(
-            arc: Array((j["arc"]?.string ?? "").utf8), arpc: unhex(j["arpc"]?.string ?? "") ?? [], scripts: [],
+            arc: Array((j["arc"]?.string ?? "").utf8), arpc: (try? Hex.decode(j["arpc"]?.string ?? "")) ?? [], scripts: [],
             reason: j["reason"]?.string ?? "")
         return BankDecision(
             response: response, balance: j["balance"]?.scalarText.flatMap { Money(yuan: $0) }, fee: j["fee"]?.scalarText.flatMap { Money(yuan: $0) } ?? .zero)
@@ -220,8 +186,11 @@ public final class StoredBank: Sendable {
             let f = try FSIFields(root: try JSON.parse(body))
             func bytes(_ key: String) throws -> [UInt8] {
                 let text = try f.string(key, maxLength: 512)
-                guard let b = unhex(text) else { throw FSIFieldError(path: key, reason: "must be hexadecimal") }
-                return b
+                do {
+                    return try Hex.decode(text)
+                } catch {
+                    throw FSIFieldError(path: key, reason: "must be hexadecimal (\(error.reason))")
+                }
             }
             let psnText = try f.string("psn", maxLength: 3)
             guard let psn = UInt8(psnText) else { throw FSIFieldError(path: "psn", reason: "must be a number from 0 to 255") }
@@ -256,8 +225,8 @@ extension AuthorizationRequest {
     public func json(channel: BankChannel = .pos, withdrawal: Bool = false, crossBank: Bool = false, reference: String? = nil) -> JSON {
         var members: [(String, JSON)] = [
             ("pan", .string(pan)), ("psn", .string(String(psn))), ("atc", .string(String(atc))),
-            ("transaction_data", .string(hex(transactionData))), ("aip", .string(hex(aip))), ("iad", .string(hex(iad))),
-            ("arqc", .string(hex(arqc))), ("amount", .money(Money(fen: amount))), ("channel", .string(channel.rawValue)),
+            ("transaction_data", .string(Hex.encode(transactionData))), ("aip", .string(Hex.encode(aip))), ("iad", .string(Hex.encode(iad))),
+            ("arqc", .string(Hex.encode(arqc))), ("amount", .money(Money(fen: amount))), ("channel", .string(channel.rawValue)),
             ("withdrawal", .bool(withdrawal)), ("cross_bank", .bool(crossBank)),
         ]
         if let reference { members.append(("reference", .string(reference))) }
@@ -268,10 +237,10 @@ extension AuthorizationRequest {
 extension AuthorizationResponse {
     /// Reads the bank's HTTP answer.
     public init?(bankJSON j: JSON) {
-        guard let arc = j["arc"]?.string, let arpc = j["arpc"]?.string.flatMap(unhex) else { return nil }
+        guard let arc = j["arc"]?.string, let arpc = j["arpc"]?.string.flatMap({ try? Hex.decode($0) }) else { return nil }
         var scripts: [CommandAPDU] = []
         for s in j["scripts"]?.array ?? [] {
-            guard let bytes = s.string.flatMap(unhex), let c = try? CommandAPDU(bytes: bytes) else { return nil }
+            guard let bytes = s.string.flatMap({ try? Hex.decode($0) }), let c = try? CommandAPDU(bytes: bytes) else { return nil }
             scripts.append(c)
         }
         self.init(arc: Array(arc.utf8), arpc: arpc, scripts: scripts, reason: j["reason"]?.string ?? "")

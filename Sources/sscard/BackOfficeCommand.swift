@@ -4,6 +4,7 @@
 import ArgumentParser
 import BackOffice
 import BackOfficeStore
+import CardStandards
 
 struct BackOfficeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,14 +27,13 @@ struct BackOfficeCommand: ParsableCommand {
         var path: String { db ?? BackOfficeDatabase.defaultPath() }
     }
 
-    /// The back office's clock, and the database it works on.
-    struct Options: ParsableArguments {
+    /// The database the back office works on, and its clock.
+    struct Context: ParsableArguments {
         @OptionGroup var database: DatabaseOption
         @Option(
             help: ArgumentHelp(
                 "Work as if today were this day in China time (for rehearsing life-cycle rules).", valueName: "YYYY-MM-DD"))
         var today: String?
-        @Flag(help: "Print one JSON object.") var json = false
 
         func clock() throws -> CentreClock {
             guard let today else { return CentreClock() }
@@ -50,6 +50,16 @@ struct BackOfficeCommand: ParsableCommand {
                 throw CLIError(error.message, status: ExitStatus.badInput)
             }
         }
+
+    }
+
+    /// A counter operation's options: the context, and how to print.
+    struct Options: ParsableArguments {
+        @OptionGroup var context: Context
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func clock() throws -> CentreClock { try context.clock() }
+        func counter() throws -> Counter { try context.counter() }
 
         /// Runs a counter operation and prints its answer.
         func perform(_ body: (Counter) throws(BackOfficeError) -> JSON) throws {
@@ -138,7 +148,7 @@ struct BackOfficeCommand: ParsableCommand {
                 // sscard's start-up); exec keeps this PID, so that whoever started
                 // `sscard backoffice serve` stops it by that PID.
                 let message = System.execSibling(
-                    "sscard-backoffice", [options.database.path, String(parts[0]), String(port), area, String(clock.offsetMillis)])
+                    "sscard-backoffice", [options.context.database.path, String(parts[0]), String(port), area, String(clock.offsetMillis)])
                 throw CLIError(message, status: ExitStatus.badInput)
             }
         }
@@ -149,13 +159,11 @@ struct BackOfficeCommand: ParsableCommand {
             abstract: "Answer one platform request in process, as the server would (no server needed).",
             discussion: "The request is a JSON file with the envelope (infno, msgid, fixmedins_code, input), or - for standard input."
         )
-        @OptionGroup var database: DatabaseOption
-        @Option(help: ArgumentHelp("Work as if today were this day.", valueName: "YYYY-MM-DD")) var today: String?
+        @OptionGroup var context: Context
         @Argument(help: ArgumentHelp("The request file, or - for standard input.", valueName: "FILE")) var file: String
 
         func run() throws {
             try reporting {
-                let options = try Options.parse(["--db", database.path] + (today.map { ["--today", $0] } ?? []))
                 let body: [UInt8]
                 if file == "-" {
                     var bytes: [UInt8] = []
@@ -165,7 +173,7 @@ struct BackOfficeCommand: ParsableCommand {
                     guard let bytes = readFileBytes(file) else { throw CLIError("\(file): cannot read the file", status: ExitStatus.badInput) }
                     body = bytes
                 }
-                let centre = InsuranceCentre(pool: try options.counter().pool, clock: try options.clock())
+                let centre = InsuranceCentre(pool: try context.counter().pool, clock: try context.clock())
                 let answer = centre.respond(to: body)
                 printLine(String(decoding: answer, as: UTF8.self))
                 if (try? JSON.parse(answer))?["infcode"]?.scalarText != "0" { throw ExitCode(ExitStatus.checkFailed) }
@@ -388,20 +396,19 @@ struct BackOfficeCommand: ParsableCommand {
                     let list = JSON.array(cards.map { c in
                         .object([
                             ("profile", .string(c.profile)), ("card_no", .string(c.cardNumber)), ("card_sn", .string(c.cardID)),
-                            ("psn_no", .string(c.psnNo)), ("pan", .string(Self.masked(c.pan))), ("created", .bool(c.created)),
+                            ("psn_no", .string(c.psnNo)), ("pan", .string(PANFormat.masked(c.pan))), ("created", .bool(c.created)),
                         ])
                     })
                     printLine(JSON.object([("database", .string(path)), ("cards", list)]).serialized)
                     return
                 }
                 for c in cards {
-                    printLine("\(c.created ? "created" : "exists ") \(c.profile): card \(c.cardNumber), person \(c.psnNo), bank \(Self.masked(c.pan))")
+                    printLine("\(c.created ? "created" : "exists ") \(c.profile): card \(c.cardNumber), person \(c.psnNo), bank \(PANFormat.masked(c.pan))")
                 }
                 printLine("\(cards.filter(\.created).count) created, \(cards.filter { !$0.created }.count) already there, in \(path)")
             }
         }
 
-        static func masked(_ pan: String) -> String { Counter.masked(pan) }
     }
 }
 

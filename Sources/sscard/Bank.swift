@@ -7,6 +7,7 @@ import CardImage
 import CardInspect
 import CardPersonalization
 import CardRuntime
+import CardStandards
 import CardTransport
 import Terminal
 
@@ -30,12 +31,6 @@ struct Bank: ParsableCommand {
         return "\(fen / 100).\(cents < 10 ? "0" : "")\(cents)"
     }
 
-    /// First 6 and last 4 digits.
-    static func masked(_ pan: String) -> String {
-        guard pan.count > 10 else { return pan }
-        return String(pan.prefix(6)) + String(repeating: "*", count: pan.count - 10) + String(pan.suffix(4))
-    }
-
     struct Read: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read the bank application: PAN (masked), name, expiry, AID, ATC, PIN tries left, the log.",
@@ -49,7 +44,7 @@ struct Bank: ParsableCommand {
                 let kernel = try Bank.kernel(source)
                 let info = try Bank.flow(kernel) { () throws(TerminalError) in try kernel.readAccount() }
                 let data = info.card
-                let pan = showPAN ? data.pan : Bank.masked(data.pan)
+                let pan = showPAN ? data.pan : PANFormat.masked(data.pan)
                 let (atc, tries, entries) = (info.atc, info.pinTriesLeft, info.log)
                 if json {
                     printLine(JSONValue.object([
