@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "BackOfficeStore", targets: ["BackOfficeStore"]),
         .library(name: "BackOfficeServer", targets: ["BackOfficeServer"]),
         .library(name: "HTTPWire", targets: ["HTTPWire"]),
+        .library(name: "POS", targets: ["POS"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -126,6 +127,11 @@ let package = Package(
         .target(
             name: "Terminal", dependencies: ["CardStandards", "CardAPDU", "CardCommands", "CardTLV", "CardCrypto", "CardTransport", "BackOffice"],
             swiftSettings: swiftSettings),
+        // The counter: a sale from the card read to the receipt, against the
+        // back office in process or over HTTP.
+        .target(
+            name: "POS", dependencies: ["BackOffice", "CardAPDU", "CardStandards", "CardTransport", "Terminal", "HTTPWire"],
+            swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite's headers through a C module whose include folder
         // links to them (not a pkg-config system library, whose -pthread
         // SwiftPM refuses with a warning on every build; see shim.h);
@@ -142,7 +148,7 @@ let package = Package(
             dependencies: ["CardStandards", 
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
-                "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands",
+                "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands", "POS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -124,10 +124,10 @@ extension FeeLine {
         let amount = try f.money("det_item_fee_sumamt")
         let quantity = try f.decimal("cnt", decimals: 4)
         let price = try f.decimal("pric", decimals: 6)
-        let product = Ratio.roundedDivide(price.scaled * quantity.scaled, by: 10_000 * 10_000)
-        guard abs(product - amount.fen) <= 1 else {
+        let product = FeeLine.amount(price: price, quantity: quantity)
+        guard abs(product.fen - amount.fen) <= 1 else {
             throw FSIFieldError(
-                path: f.name("det_item_fee_sumamt"), reason: "\(amount) is not pric × cnt (\(Money(fen: product)))")
+                path: f.name("det_item_fee_sumamt"), reason: "\(amount) is not pric × cnt (\(product))")
         }
         var declared: CatalogueClass?
         if let lv = try f.optionalString("chrgitm_lv") {

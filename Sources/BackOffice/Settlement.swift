@@ -89,6 +89,16 @@ public struct FeeLine: Hashable, Sendable {
     }
 }
 
+extension FeeLine {
+    /// A line's amount: the price (6 decimals) times the count (4 decimals), rounded to the fen.
+    public static func amount(price: Decimals, quantity: Decimals) -> Money {
+        let p = price.scaled * Self.power(6 - price.fraction), q = quantity.scaled * Self.power(4 - quantity.fraction)
+        return Money(fen: Ratio.roundedDivide(p * q, by: 10_000 * 10_000))
+    }
+
+    static func power(_ n: Int) -> Int { n <= 0 ? 1 : (1...n).reduce(1) { r, _ in r * 10 } }
+}
+
 /// How the centre classified one line (the 2204 output).
 public struct LineSplit: Hashable, Sendable {
     public var line: FeeLine

@@ -5,6 +5,7 @@
 // and the bank's authorization endpoint, over HTTP/1.1 with Hummingbird.
 // Bodies over the limit are refused before they are read.
 
+import BackOffice
 public import BackOfficeStore
 import Hummingbird
 import Logging
@@ -14,7 +15,7 @@ public enum BackOfficeServer {
     /// The paths of the centre's endpoint (settlement.md §1.1).
     public static let centrePaths = ["/fsi/api/rsfComIfsService/callService", "/mbs/fmi/fsi/api/callFsiService/callService"]
     /// The bank's authorization endpoint.
-    public static let bankPath = "/bank/authorize"
+    public static let bankPath = BankEndpoint.authorize.path
 
     /// Serves until SIGTERM or SIGINT.
     /// - Parameters:
@@ -41,15 +42,17 @@ public enum BackOfficeServer {
                 return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
             }
         }
-        router.post(RouterPath(bankPath)) { request, _ -> Response in
-            var request = request
-            guard let body = try? await request.collectBody(upTo: 65_536) else {
-                return Response(status: .contentTooLarge, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"badInput","message":"(request): over 65536 bytes"}"#)))
+        for endpoint in [BankEndpoint.authorize, .refund] {
+            router.post(RouterPath(endpoint.path)) { request, _ -> Response in
+                var request = request
+                guard let body = try? await request.collectBody(upTo: 65_536) else {
+                    return Response(status: .contentTooLarge, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"badInput","message":"(request): over 65536 bytes"}"#)))
+                }
+                let bytes = Array(buffer: body)
+                // Synchronous: the key cache's lock, then one short write transaction.
+                let (status, answer) = endpoint == .authorize ? bank.respond(to: bytes) : bank.respondRefund(to: bytes)
+                return Response(status: .init(code: status), headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
             }
-            let bytes = Array(buffer: body)
-            // Synchronous: the key cache's lock, then one short write transaction.
-            let (status, answer) = bank.respond(to: bytes)
-            return Response(status: .init(code: status), headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
         router.get("/health") { _, _ -> Response in
             Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))

@@ -15,11 +15,6 @@ import Foundation
 public import GRDB
 import Synchronization
 
-/// Where a transaction comes from.
-public enum BankChannel: String, Sendable, CaseIterable {
-    case pos, atm, counter
-}
-
 /// What the bank decided, and its answer for the card.
 public struct BankDecision: Sendable {
     public var response: AuthorizationResponse
@@ -179,9 +174,7 @@ public final class StoredBank: Sendable {
     /// `{"pan", "psn", "atc", "transaction_data", "aip", "iad", "arqc" (hex),
     /// "amount" (yuan), "channel" (pos|atm|counter), "withdrawal", "cross_bank", "reference"}`.
     public func respond(to body: [UInt8]) -> (status: Int, body: [UInt8]) {
-        func failure(_ status: Int, _ code: String, _ message: String) -> (Int, [UInt8]) {
-            (status, JSON.object([("error", .string(code)), ("message", .string(message))]).serializedBytes)
-        }
+        func failure(_ status: Int, _ code: String, _ message: String) -> (Int, [UInt8]) { (status, Self.failure(code, message)) }
         do {
             let f = try FSIFields(root: try JSON.parse(body))
             func bytes(_ key: String) throws -> [UInt8] {
@@ -220,30 +213,69 @@ public final class StoredBank: Sendable {
     }
 }
 
-extension AuthorizationRequest {
-    /// The request as the bank's HTTP interface takes it.
-    public func json(channel: BankChannel = .pos, withdrawal: Bool = false, crossBank: Bool = false, reference: String? = nil) -> JSON {
-        var members: [(String, JSON)] = [
-            ("pan", .string(pan)), ("psn", .string(String(psn))), ("atc", .string(String(atc))),
-            ("transaction_data", .string(Hex.encode(transactionData))), ("aip", .string(Hex.encode(aip))), ("iad", .string(Hex.encode(iad))),
-            ("arqc", .string(Hex.encode(arqc))), ("amount", .money(Money(fen: amount))), ("channel", .string(channel.rawValue)),
-            ("withdrawal", .bool(withdrawal)), ("cross_bank", .bool(crossBank)),
-        ]
-        if let reference { members.append(("reference", .string(reference))) }
-        return .object(members)
-    }
-}
-
-extension AuthorizationResponse {
-    /// Reads the bank's HTTP answer.
-    public init?(bankJSON j: JSON) {
-        guard let arc = j["arc"]?.string, let arpc = j["arpc"]?.string.flatMap({ try? Hex.decode($0) }) else { return nil }
-        var scripts: [CommandAPDU] = []
-        for s in j["scripts"]?.array ?? [] {
-            guard let bytes = s.string.flatMap({ try? Hex.decode($0) }), let c = try? CommandAPDU(bytes: bytes) else { return nil }
-            scripts.append(c)
+extension StoredBank {
+    /// Gives back a purchase by its terminal reference (a settlement
+    /// cancelled after the bank paid, a card pulled before the TC): the
+    /// amount and its fee are credited once, with a journal line; a second
+    /// refund answers what the first did. A reference the bank never saw is
+    /// barred, so that an authorization arriving late with it is declined.
+    public func refund(reference: String) throws(BackOfficeError) -> JSON {
+        let now = clock.now()
+        func answer(_ status: String, _ amount: Money, _ balance: Money?) -> JSON {
+            .object([
+                ("reference", .string(reference)), ("status", .string(status)), ("refunded", .money(amount)),
+                ("balance", balance.map(JSON.money) ?? .null),
+            ])
         }
-        self.init(arc: Array(arc.utf8), arpc: arpc, scripts: scripts, reason: j["reason"]?.string ?? "")
+        do {
+            return try pool.write { db -> JSON in
+                if let done = try db.row("SELECT amount, balance_after FROM bank_journal WHERE reference = ? AND kind = 'refund'", arguments: [reference]) {
+                    return answer("already refunded", Money(fen: done["amount"]), Money(fen: done["balance_after"]))
+                }
+                if let paid = try db.row(
+                    "SELECT pan, amount, fee FROM bank_journal WHERE reference = ? AND amount < 0 AND kind <> 'refund'", arguments: [reference])
+                {
+                    let pan: String = paid["pan"]
+                    let amount = Money(fen: -(paid["amount"] as Int) + (paid["fee"] as Int))
+                    try db.run("UPDATE bank_account SET balance = balance + ? WHERE pan = ?", arguments: [amount.fen, pan])
+                    let balance = Money(fen: try db.int("SELECT balance FROM bank_account WHERE pan = ?", arguments: [pan]) ?? 0)
+                    try db.run("INSERT INTO bank_journal (pan, time, kind, amount, balance_after, reference) VALUES (?, ?, 'refund', ?, ?, ?)",
+                        arguments: [pan, now.text, amount.fen, balance.fen, reference])
+                    return answer("refunded", amount, balance)
+                }
+                if try db.bool("SELECT 1 FROM bank_message WHERE reference = ?", arguments: [reference]) ?? false {
+                    return answer("nothing debited", .zero, nil)
+                }
+                let barred = BankDecision(
+                    response: AuthorizationResponse(arc: IssuerHost.invalidCard, arpc: [], reason: "reversed (refund \(reference)) before it arrived"),
+                    balance: nil, fee: .zero)
+                try db.run("INSERT INTO bank_message (reference, pan, time, response) VALUES (?, '', ?, ?)",
+                    arguments: [reference, now.text, barred.json.serialized])
+                return answer("barred", .zero, nil)
+            }
+        } catch {
+            throw BackOfficeError(.database, "the bank could not record the refund: \(error)")
+        }
+    }
+
+    /// Answers the bank's refund endpoint: `{"reference"}`.
+    public func respondRefund(to body: [UInt8]) -> (status: Int, body: [UInt8]) {
+        do {
+            let f = try FSIFields(root: try JSON.parse(body))
+            return (200, try refund(reference: try f.string("reference", maxLength: 40)).serializedBytes)
+        } catch let e as JSONSyntaxError {
+            return (400, Self.failure("badInput", e.description))
+        } catch let e as FSIFieldError {
+            return (400, Self.failure("badInput", e.description))
+        } catch let e as BackOfficeError {
+            return (500, Self.failure(e.code.description, e.message))
+        } catch {
+            return (500, Self.failure("database", "\(error)"))
+        }
+    }
+
+    static func failure(_ code: String, _ message: String) -> [UInt8] {
+        JSON.object([("error", .string(code)), ("message", .string(message))]).serializedBytes
     }
 }
 

@@ -351,6 +351,15 @@ public final class EMVKernel {
     /// A purchase: offline PIN when the CVM list asks for it, risk checks,
     /// ARQC, the issuer host, ARPC, TC or AAC.
     public func purchase(amount: Int, pin: String?, host: some AuthorizationHost) throws(TerminalError) -> PurchaseResult {
+        try purchase(amount: amount, host: host) { () throws(TerminalError) in pin }
+    }
+
+    /// A purchase whose PIN is asked for only when the card's CVM list
+    /// wants an offline PIN (`pin` is not called otherwise; `nil` from it:
+    /// no PIN entered, which the TVR records).
+    public func purchase(
+        amount: Int, host: some AuthorizationHost, pin: () throws(TerminalError) -> String?
+    ) throws(TerminalError) -> PurchaseResult {
         exchanges.removeAll(keepingCapacity: true)
         let data = try readApplication(amount: amount)
         var steps: [PurchaseStep] = [.selected(aid: data.aid, label: data.label)]
@@ -383,7 +392,7 @@ public final class EMVKernel {
             rules.append(cvm[i] & 0x3F)
             i += 2
         }
-        if rules.contains(0x01), let pin {
+        if rules.contains(0x01), let pin = try pin() {
             let status = try verifyOfflinePIN(pin)
             if status == .success {
                 steps.append(.offlinePINVerified)

@@ -13,7 +13,7 @@ public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible 
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Backing: Hashable, Sendable {
             case transport, cardStatus, psamStatus, malformedResponse, notGenuine, invalidCommand
-            case applicationUnavailable, applicationNotFound, issuerHost
+            case applicationUnavailable, applicationNotFound, issuerHost, pinEntry
         }
         fileprivate let backing: Backing
 
@@ -36,6 +36,8 @@ public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let applicationNotFound = Code(backing: .applicationNotFound)
         /// The issuer host could not answer.
         public static let issuerHost = Code(backing: .issuerHost)
+        /// No PIN could be had from the cardholder (the keypad was cancelled, no PIN source).
+        public static let pinEntry = Code(backing: .pinEntry)
 
         public var description: String {
             switch backing {
@@ -48,6 +50,7 @@ public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible 
             case .applicationUnavailable: "applicationUnavailable"
             case .applicationNotFound: "applicationNotFound"
             case .issuerHost: "issuerHost"
+            case .pinEntry: "pinEntry"
             }
         }
     }
@@ -97,6 +100,7 @@ public struct TerminalError: Error, Hashable, Sendable, CustomStringConvertible 
         case .applicationUnavailable:
             text = "\(step): the card answered \(sw): the application is blocked or the account is not activated"
         case .applicationNotFound: text = "\(step): no known application on the card"
+        case .pinEntry: text = "\(step): no PIN was entered"
         default: text = "\(step): the issuer host failed"
         }
         return detail.map { "\(text) (\($0))" } ?? text

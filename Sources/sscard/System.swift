@@ -83,6 +83,31 @@ func printLine(_ line: String) { writeAll(1, line + "\n") }
 /// One line on standard error.
 func printError(_ line: String) { writeAll(2, line + "\n") }
 
+extension System {
+    /// Appends one line to a file (created with mode 0600, its folder with
+    /// 0700) in one write, and syncs it; why it could not, or `nil`.
+    static func appendLine(_ path: String, _ line: String) -> String? {
+        var folder = ""
+        for part in path.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
+            folder += folder.isEmpty && !path.hasPrefix("/") ? String(part) : (folder == "/" ? "" : "/") + part
+            if folder.isEmpty { folder = "/" }
+            if folder != "/" && access(folder, F_OK) != 0 && mkdir(folder, 0o700) != 0 && errno != EEXIST {
+                return "cannot create \(folder): \(String(cString: strerror(errno)))"
+            }
+        }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        let bytes = Array((line + "\n").utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { return n < 0 ? String(cString: strerror(errno)) : "a short write" }
+        guard fsync(fd) == 0 else { return String(cString: strerror(errno)) }
+        return nil
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}
+
 /// A whole file's bytes; `nil` when it cannot be read.
 func readFileBytes(_ path: String) -> [UInt8]? {
     guard let f = fopen(path, "rb") else { return nil }
