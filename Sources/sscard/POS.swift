@@ -180,7 +180,7 @@ struct POSCommand: ParsableCommand {
         switch event {
         case .cardRead(let i):
             "card \(i.cardNumber) read: \(i.name), spec \(i.specVersion) (\(i.algorithm.name))\(i.genuine == true ? ", genuine" : "")"
-        case .person(let name, let psnNo, let balance): "centre: \(name) (\(psnNo)), personal account \(balance)"
+        case .person(let name, let psnNo, let balance): "centre: \(name) (\(Receipt.maskedSSN(psnNo))), personal account \(balance)"
         case .pinVerified: "social PIN verified"
         case .pinChangeRequired: "the social PIN is still the initial one: it must be changed before the sale"
         case .pinChanged: "social PIN changed"

@@ -159,3 +159,89 @@ public struct ServiceError: Error, CustomStringConvertible {
     public init(message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// A program driven line by line: its standard output read as it comes,
+/// lines written to its standard input (a cashier at a prompt).
+public final class InteractiveProcess {
+    public let process: Process
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    let seen = SeenOutput()
+    let reader = DispatchGroup()
+
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        process = p
+        let out = output.fileHandleForReading, err = errors.fileHandleForReading
+        let seen = self.seen
+        reader.enter()
+        DispatchQueue.global().async { [reader] in
+            var pending: [UInt8] = []
+            while true {
+                let d = out.availableData
+                if d.isEmpty { break }
+                for b in d {
+                    if b == 0x0A {
+                        let line = String(decoding: pending, as: UTF8.self)
+                        seen.lines.withLock { $0.append(line) }
+                        pending = []
+                    } else {
+                        pending.append(b)
+                    }
+                }
+            }
+            if !pending.isEmpty { seen.lines.withLock { $0.append(String(decoding: pending, as: UTF8.self)) } }
+            reader.leave()
+        }
+        reader.enter()
+        DispatchQueue.global().async { [reader] in
+            let d = err.readDataToEndOfFile()
+            seen.errors.withLock { $0 = String(decoding: d, as: UTF8.self) }
+            reader.leave()
+        }
+    }
+
+    /// Waits (up to `seconds`) for a line of standard output that starts with `prefix`.
+    public func waitForLine(startingWith prefix: String, seconds: Double = 60) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let line = seen.lines.withLock({ $0.first { $0.hasPrefix(prefix) } }) { return line }
+            if !process.isRunning && reader.wait(timeout: .now()) == .success { break }
+            usleep(20_000)
+        }
+        throw ServiceError(message: "no line starting \"\(prefix)\"; output so far: \(seen.lines.withLock { $0 }.joined(separator: "\n")) \(seen.errors.withLock { $0 })")
+    }
+
+    public func writeLine(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    /// Closes standard input, waits for the end; what it did.
+    public func finish() -> ProcessResult {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        reader.wait()
+        return ProcessResult(
+            status: process.terminationStatus, stdout: seen.lines.withLock { $0 }.joined(separator: "\n") + "\n", stderr: seen.errors.withLock { $0 })
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+final class SeenOutput: Sendable {
+    let lines = Mutex<[String]>([])
+    let errors = Mutex<String>("")
+}
