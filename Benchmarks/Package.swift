@@ -80,6 +80,22 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Counter",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "BackOffice", package: sscard),
+                .product(name: "BackOfficeStore", package: sscard),
+                .product(name: "CardPersonalization", package: sscard),
+                .product(name: "CardRuntime", package: sscard),
+                .product(name: "CardSimulator", package: sscard),
+                .product(name: "CardTransport", package: sscard),
+                .product(name: "POS", package: sscard),
+                .product(name: "Terminal", package: sscard),
+            ],
+            path: "Benchmarks/Counter",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Startup",
             dependencies: [.product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/Startup",

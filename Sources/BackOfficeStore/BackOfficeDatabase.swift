@@ -251,6 +251,19 @@ public enum BackOfficeDatabase {
                 CREATE INDEX settlement_psn ON settlement(psn_no);
                 """)
         }
+        // What each bank account spent on its last day of spending, so that
+        // the daily limit is one read, not a scan of the account's journal
+        // (which grows with every purchase). Seeded from today's journal.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                ALTER TABLE bank_account ADD COLUMN spent_day TEXT;
+                ALTER TABLE bank_account ADD COLUMN spent_today INTEGER NOT NULL DEFAULT 0;
+                UPDATE bank_account SET spent_day = date('now', '+8 hours'),
+                    spent_today = COALESCE((SELECT -SUM(amount) FROM bank_journal
+                        WHERE bank_journal.pan = bank_account.pan AND amount < 0 AND kind IN ('purchase', 'withdrawal', 'atm-withdrawal', 'atm-withdrawal-other')
+                        AND substr(time, 1, 10) = date('now', '+8 hours')), 0);
+                """)
+        }
         return m
     }
 }

@@ -73,7 +73,13 @@ public final class StoredBank: Sendable {
                         let amount = Money(fen: r.amount)
                         let kind = withdrawal ? (channel == .atm ? (crossBank ? "atm-withdrawal-other" : "atm-withdrawal") : "withdrawal") : "purchase"
                         balance = before - amount - fee
-                        try db.run("UPDATE bank_account SET balance = ? WHERE pan = ?", arguments: [balance!.fen, r.pan])
+                        let today = now.day.description
+                        try db.run("""
+                                UPDATE bank_account SET balance = ?,
+                                    spent_today = CASE WHEN spent_day = ? THEN spent_today + ? ELSE ? END, spent_day = ?
+                                WHERE pan = ?
+                                """,
+                            arguments: [balance!.fen, today, amount.fen, amount.fen, today, r.pan])
                         try db.run("INSERT INTO bank_journal (pan, time, kind, amount, fee, balance_after, reference) VALUES (?, ?, ?, ?, ?, ?, ?)",
                             arguments: [r.pan, now.text, kind, -amount.fen, fee.fen, balance!.fen, reference ?? "ATC \(r.atc)"])
                     } else {
@@ -144,9 +150,7 @@ public final class StoredBank: Sendable {
         }
         let balance = Money(fen: account["balance"])
         if amount + fee > balance { return (IssuerHost.insufficientFunds, "余额不足: insufficient funds", .zero) }
-        let spent = Money(
-            fen: -(try db.int("SELECT COALESCE(SUM(amount), 0) FROM bank_journal WHERE pan = ? AND amount < 0 AND kind <> 'transfer-out' AND time LIKE ?",
-                arguments: [r.pan, now.day.description + "%"]) ?? 0))
+        let spent = (account["spent_day"] as String?) == now.day.description ? Money(fen: account["spent_today"]) : .zero
         let limit = Money(fen: account["daily_limit"])
         if spent + amount > limit {
             return (IssuerHost.overLimit, "超过日限额: \(spent) spent today; the daily limit is \(limit)", .zero)
@@ -237,7 +241,13 @@ extension StoredBank {
                 {
                     let pan: String = paid["pan"]
                     let amount = Money(fen: -(paid["amount"] as Int) + (paid["fee"] as Int))
-                    try db.run("UPDATE bank_account SET balance = balance + ? WHERE pan = ?", arguments: [amount.fen, pan])
+                    // A purchase given back the same day no longer counts against the daily limit.
+                    try db.run("""
+                            UPDATE bank_account SET balance = balance + ?,
+                                spent_today = CASE WHEN spent_day = ? THEN MAX(0, spent_today - ?) ELSE spent_today END
+                            WHERE pan = ?
+                            """,
+                        arguments: [amount.fen, now.day.description, -(paid["amount"] as Int), pan])
                     let balance = Money(fen: try db.int("SELECT balance FROM bank_account WHERE pan = ?", arguments: [pan]) ?? 0)
                     try db.run("INSERT INTO bank_journal (pan, time, kind, amount, balance_after, reference) VALUES (?, ?, 'refund', ?, ?, ?)",
                         arguments: [pan, now.text, amount.fen, balance.fen, reference])

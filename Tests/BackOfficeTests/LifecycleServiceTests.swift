@@ -93,15 +93,38 @@ import Testing
     }
 
     /// A purchase from the virtual card of a profile, decided by the stored bank.
-    func purchase(_ f: BackOfficeFixture, _ profile: String, amount: Int, day: Int = 0) throws -> (PurchaseResult, BankDecision?) {
+    func purchase(_ f: BackOfficeFixture, _ profile: String, amount: Int, day: Int = 0, reference: String? = nil) throws -> (PurchaseResult, BankDecision?) {
         let p = try CardProfiles.resolve(profile)
         let state = p.personalize(seed: p.defaultSeed)
         let kernel = EMVKernel(card: TerminalSession(transport: VirtualCardTransport(card: CardFactory.virtualCard(state))))
         let certno = try f.pool.read { db in try Records.person(db, psnNo: f.card(profile).psnNo)!.certno }
         let pin = String(Array(certno)[11..<17])
-        let host = RecordingHost(bank: StoredBank(pool: f.pool, clock: CentreClock(today: f.seededOn + day)))
+        let host = RecordingHost(bank: StoredBank(pool: f.pool, clock: CentreClock(today: f.seededOn + day)), reference: reference)
         let result = try kernel.purchase(amount: amount, pin: pin, host: host)
         return (result, host.last)
+    }
+
+    @Test func aRefundGivesThePurchaseBackOnceAndBarsAnUnseenReference() throws {
+        let f = try BackOfficeFixture()
+        let bank = StoredBank(pool: f.pool, clock: CentreClock(today: f.seededOn))
+        let (paid, d1) = try purchase(f, "default", amount: 490_000, reference: "POS-R1")
+        #expect(paid.approved && d1?.balance == Money(fen: 510_000))
+        let refund = try bank.refund(reference: "POS-R1")
+        #expect(refund["status"]?.string == "refunded" && refund["balance"] == .money(Money(fen: 1_000_000)))
+        let again = try bank.refund(reference: "POS-R1")
+        #expect(again["status"]?.string == "already refunded" && again["balance"] == .money(Money(fen: 1_000_000)))
+        // The refunded purchase no longer counts against the day's 5,000.00.
+        let (second, _) = try purchase(f, "default", amount: 490_000, reference: "POS-R2")
+        #expect(second.approved)
+        // A reference the bank never saw is barred: the late authorization is declined, nothing debited.
+        #expect(try bank.refund(reference: "POS-R3")["status"]?.string == "barred")
+        let (late, d3) = try purchase(f, "default", amount: 100, reference: "POS-R3")
+        #expect(!late.approved && d3?.response.arc == IssuerHost.invalidCard)
+        let balance = try f.pool.read { db in try Int.fetchOne(db, sql: "SELECT balance FROM bank_account WHERE pan = ?", arguments: [f.card("default").pan]) }
+        #expect(balance == 510_000)
+        // Over HTTP's body: a missing reference is bad input, named.
+        let bad = bank.respondRefund(to: Array("{}".utf8))
+        #expect(bad.status == 400 && String(decoding: bad.body, as: UTF8.self).contains("reference"))
     }
 
     @Test func theStoredBankDecidesAgainstTheAccount() throws {
@@ -163,10 +186,14 @@ import Testing
 /// The stored bank as the kernel's host, keeping its last decision.
 final class RecordingHost: AuthorizationHost {
     let bank: StoredBank
+    let reference: String?
     var last: BankDecision?
-    init(bank: StoredBank) { self.bank = bank }
+    init(bank: StoredBank, reference: String? = nil) {
+        self.bank = bank
+        self.reference = reference
+    }
     func authorize(_ r: AuthorizationRequest) throws -> AuthorizationResponse {
-        let d = try bank.authorize(r)
+        let d = try bank.authorize(r, reference: reference)
         last = d
         return d.response
     }
