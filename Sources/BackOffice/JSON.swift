@@ -266,7 +266,17 @@ struct JSONParser {
 
     mutating func string() throws(JSONSyntaxError) -> String {
         i += 1  // the opening quote
-        var out: [UInt8] = []
+        // Most strings hold no escape: one scan, one String.
+        let start = i
+        var end = i
+        while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == 0x22 {
+            i = end + 1
+            guard let s = String(validating: bytes[start..<end], as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+            return s
+        }
+        var out = Array(bytes[start..<end])
+        i = end
         while i < bytes.count {
             let b = bytes[i]
             switch b {

@@ -215,8 +215,9 @@ extension InsuranceCentre {
             if let name = try f.optionalString("psn_name", maxLength: 50), name != person.name {
                 throw FSIRefusal("\(f.path).psn_name: the name does not match card \(cardNo)'s holder")
             }
-            try activateOnFirstRead(&x, card: card, region: person.region)
-            presented.card = try Records.card(x.db, number: cardNo)
+            if try activateOnFirstRead(&x, card: card, region: person.region) {
+                presented.card?.socialActivated = x.day
+            }
             if let refusal = try Records.socialRefusal(x.db, presented.card!, region: person.region, on: x.day) {
                 throw FSIRefusal(refusal.description)
             }
@@ -237,12 +238,15 @@ extension InsuranceCentre {
 
     /// The first read at a designated institution activates the social
     /// function, where the region's rule says so.
-    func activateOnFirstRead(_ x: inout Exchange, card: StoredCard, region: String) throws {
+    /// - Returns: whether it activated the card.
+    @discardableResult
+    func activateOnFirstRead(_ x: inout Exchange, card: StoredCard, region: String) throws -> Bool {
         guard card.socialActivated == nil, card.replacedBy == nil,
             try Records.lifecycle(x.db, region: region).socialActivation == .firstReadAtInstitution
-        else { return }
+        else { return false }
         try x.db.run("UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [x.day.description, card.cardNumber])
         try CardEvents.record(x.db, card: card.cardNumber, time: x.now, kind: "social-activated", detail: "first read at \(x.envelope.fixmedins)")
+        return true
     }
 
     /// The person a request names by `psn_no`.
