@@ -39,8 +39,9 @@ struct POSCommand: ParsableCommand {
         var db: String?
         @Option(help: ArgumentHelp("The sales journal (JSON lines); default: pos-journal.jsonl beside the default database.", valueName: "FILE"))
         var journal: String?
-        @Option(help: ArgumentHelp("The institution's code (fixmedins_code).", valueName: "CODE")) var institution = "P51010000001"
-        @Option(help: ArgumentHelp("The institution's name.", valueName: "NAME")) var institutionName = "SSCard 测试药房 SSCARD TEST PHARMACY"
+        @Option(help: ArgumentHelp("The institution's code (fixmedins_code); default: P51010000001, a hospital H51010000001.", valueName: "CODE"))
+        var institution: String?
+        @Option(help: ArgumentHelp("The institution's name; default: a test pharmacy or hospital.", valueName: "NAME")) var institutionName: String?
         @Option(help: ArgumentHelp("The area the sale is settled in (mdtrtarea_admvs).", valueName: "CODE")) var area = "510100"
 
         func validate() throws {
@@ -63,7 +64,12 @@ struct POSCommand: ParsableCommand {
             }
         }
 
-        var institutionValue: Institution { Institution(code: institution, name: institutionName, area: area) }
+        func institution(_ kind: Receipt.Kind) -> Institution {
+            let pharmacy = kind == .pharmacy
+            return Institution(
+                code: institution ?? (pharmacy ? "P51010000001" : "H51010000001"),
+                name: institutionName ?? (pharmacy ? "SSCard 测试药房 SSCARD TEST PHARMACY" : "SSCard 测试医院 SSCARD TEST HOSPITAL"), area: area)
+        }
 
         var journalFile: POSJournal {
             if let journal { return POSJournal(path: journal) }
@@ -147,7 +153,7 @@ struct POSCommand: ParsableCommand {
                 let pad = CLIPINPad(pins: pins, bankPinFile: bankPinFile)
                 let pos = POSTerminal(
                     card: TerminalSession(transport: card), psam: TerminalSession(transport: psam), backOffice: link,
-                    institution: backOffice.institutionValue, rules: rules(region: nil), pad: pad)
+                    institution: backOffice.institution(kind), rules: rules(region: nil), pad: pad)
                 var journalFailure: CLIError?
                 let quiet = json
                 pos.onEvent = { event in
@@ -245,7 +251,13 @@ struct POSCommand: ParsableCommand {
                 guard let receipt = try journal.find(settlement) else {
                     throw CLIError("\(settlement): no such sale in the journal \(journal.path)", status: ExitStatus.checkFailed)
                 }
-                let desk = SettlementDesk(backOffice: try backOffice.link(), institution: backOffice.institutionValue)
+                // The institution that settled it cancels it.
+                var institution = backOffice.institution(receipt.kind)
+                if backOffice.institution == nil && !receipt.institutionCode.isEmpty {
+                    institution.code = receipt.institutionCode
+                    institution.name = receipt.institutionName
+                }
+                let desk = SettlementDesk(backOffice: try backOffice.link(), institution: institution)
                 let cancelled: Receipt
                 do throws(POSError) {
                     cancelled = try desk.cancel(receipt)

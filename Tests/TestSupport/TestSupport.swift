@@ -15,17 +15,23 @@ public struct ProcessResult: Sendable {
 }
 
 public enum ProcessRunner {
-    /// Runs a program to its end; both pipes are read fully before waiting,
-    /// so a large output cannot block the child.
-    public static func run(
-        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
-    ) throws -> ProcessResult {
+    /// A process for `executable` with this environment added to the test's own.
+    public static func process(_ executable: URL, _ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
+        return process
+    }
+
+    /// Runs a program to its end; both pipes are read fully before waiting,
+    /// so a large output cannot block the child.
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil
+    ) throws -> ProcessResult {
+        let process = process(executable, arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
@@ -88,12 +94,7 @@ public final class ServiceProcess {
 
     /// Starts `executable` and waits (up to `seconds`) for its first line on standard output.
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], seconds: Double = 30) throws {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
+        let p = ProcessRunner.process(executable, arguments, environment: environment)
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -171,12 +172,7 @@ public final class InteractiveProcess {
     let reader = DispatchGroup()
 
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
+        let p = ProcessRunner.process(executable, arguments, environment: environment)
         p.standardInput = input
         p.standardOutput = output
         p.standardError = errors
