@@ -156,7 +156,7 @@ struct POSCommand: ParsableCommand {
                     institution: backOffice.institution(kind), rules: rules(region: nil), pad: pad)
                 var journalFailure: CLIError?
                 let quiet = json
-                pos.onEvent = { event in
+                pos.onEvent = { [unowned pos] event in
                     if case .cardRead(let info) = event { pos.rules = rules(region: info.region) }
                     if case .settled(let r) = event {
                         do throws(CLIError) { try journal.append(r) } catch { journalFailure = error }
