@@ -42,6 +42,11 @@ struct POSThroughPCSCTests {
         #expect(receipt["status"] as? String == "paid")
         #expect((receipt["bank_paid"] as? NSNumber)?.doubleValue == 23.40)
         #expect(((receipt["bank"] as? [String: Any])?["tc"] as? String)?.count == 16)
+        // No card in the reader: exit 3, nothing settled.
+        f.stopServe(f.serves[0])
+        let none = try PCSCFixture.sscard(
+            ["pos", "pharmacy", "--amount", "1", "--reader", "PCD 00 00", "--db", b.db, "--journal", b.dir + "/j.jsonl"], environment: b.pins)
+        #expect(none.status == 3 && none.stderr.contains("nothing was settled"), "\(none.stderr)")
     }
 
     @Test func theCardPulledBeforeTheCardPaymentLeavesNothingHalfDone() throws {

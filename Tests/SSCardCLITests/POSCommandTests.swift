@@ -203,6 +203,36 @@ final class POSSetup {
         #expect(plain.status == 0 && plain.stdout.contains("cash          3.00") && !plain.stdout.contains("GENERATE AC"))
     }
 
+    @Test func aCardNotYetActivatedIsRefusedBeforeThePIN() throws {
+        let s = try POSSetup()
+        // The 500100 card's social function waits for its first PIN change (at a service hall or kiosk).
+        let r = try s.pos(["pharmacy", "--amount", "5", "--card", "chongqing", "--db", s.db], environment: try s.pins(profile: "default"))
+        #expect(r.status == 1 && r.stderr.contains("未激活") && r.stderr.contains("nothing was settled"))
+        #expect(!r.stdout.contains("social PIN verified"))
+    }
+
+    @Test func aDeclinedHospitalVisitIsClosedAgain() throws {
+        let s = try POSSetup()
+        let account = try s.accountBalance()
+        let r = try s.pos(["hospital", "--amount", "20000", "--code", "SSC-XC02", "--card", "default", "--db", s.db, "--no-account"], environment: try s.pins())
+        #expect(r.status == 1 && r.stderr.contains("was cancelled and nothing is owed"), "\(r.stderr)")
+        #expect(try s.accountBalance() == account)
+        let person = try POSSetup.object(try SSCardProcess.run(["backoffice", "person", "show", s.cards["default"]!.number, "--db", s.db, "--json"]).stdout)
+        let year = person["year"] as? [String: Any]
+        #expect((year?["visits"] as? NSNumber)?.intValue == 0 && POSSetup.fen(year?["fund_paid"]) == 0)
+    }
+
+    @Test func aDamagedJournalLineIsSkippedAndNamed() throws {
+        let s = try POSSetup()
+        let r = try s.pos(["pharmacy", "--amount", "5", "--card", "default", "--db", s.db], environment: try s.pins())
+        #expect(r.status == 0)
+        // A crash in the middle of a write leaves a partial last line.
+        try (String(contentsOfFile: s.journal, encoding: .utf8) + #"{"kind":"pharm"#).write(toFile: s.journal, atomically: true, encoding: .utf8)
+        let listed = try s.pos(["journal", "--json"], environment: [:])
+        #expect(listed.status == 0 && listed.stdoutLines.count == 1)
+        #expect(listed.stderr.contains("journal.jsonl:3 is not a journal line; skipped"))
+    }
+
     @Test func badInputIsNamed() throws {
         let s = try POSSetup()
         let items = s.dir + "/bad.csv"
