@@ -59,6 +59,7 @@ $(EMVTOOL): | deps
 
 test: deps venv
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product SSCardDriver
 	$(SWIFT) test
 
 bench: release

@@ -37,6 +37,9 @@ let package = Package(
         .library(name: "BackOfficeServer", targets: ["BackOfficeServer"]),
         .library(name: "HTTPWire", targets: ["HTTPWire"]),
         .library(name: "POS", targets: ["POS"]),
+        .library(name: "ReaderDriver", targets: ["ReaderDriver"]),
+        // libSSCardDriver.so: the reader driver with plain C names (driver/SSCardDriver.h).
+        .library(name: "SSCardDriver", type: .dynamic, targets: ["SSCardDriver"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
@@ -132,6 +135,16 @@ let package = Package(
         .target(
             name: "POS", dependencies: ["BackOffice", "CardAPDU", "CardStandards", "CardTransport", "Terminal", "HTTPWire"],
             swiftSettings: swiftSettings),
+        // The Ministry-standard reader driver's functions over the terminal
+        // side (libSSCardDriver.so's engine; reader-api.md).
+        .target(
+            name: "ReaderDriver",
+            dependencies: [
+                "CardAPDU", "CardImage", "CardPersonalization", "CardRuntime", "CardSimulator", "CardStandards", "CardTransport",
+                "CardTransportPCSC", "Terminal",
+            ],
+            swiftSettings: swiftSettings),
+        .target(name: "SSCardDriver", dependencies: ["ReaderDriver"], swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite's headers through a C module whose include folder
         // links to them (not a pkg-config system library, whose -pthread
         // SwiftPM refuses with a warning on every build; see shim.h);

@@ -110,6 +110,13 @@ public enum CardProfiles {
     /// A built-in profile by name, or a profile file (a path, or a name
     /// ending in `.json`).
     /// - Throws: ``CardImageError`` for an unknown name or a bad file.
+    /// The initial social PIN of a region's built-in profile and whether a
+    /// terminal forces its change ([INFERRED]: the terminal knows its
+    /// region's issuing rule; the card does not say).
+    public static func initialSocialPIN(region: String?) -> (pin: String, mustChange: Bool)? {
+        builtIn.compactMap(\.socialProfile).first { $0.region == region }.map { ($0.socialPIN, $0.mustChange) }
+    }
+
     public static func resolve(_ nameOrPath: String) throws(CardImageError) -> CardProfile {
         if let p = builtIn.first(where: { $0.name == nameOrPath }) { return p }
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrPath) {

@@ -122,11 +122,11 @@ struct POSCommand: ParsableCommand {
 
         /// The initial-PIN rule of the card's region: its built-in profile's, unless given.
         func rules(region: String?) -> PINRules {
-            let profile = CardProfiles.builtIn.compactMap(\.socialProfile).first { $0.region == region }
-                ?? CardProfiles.builtIn.compactMap(\.socialProfile).first { $0.name == (source.profile ?? "default") }
+            let rule = CardProfiles.initialSocialPIN(region: region)
+                ?? CardProfiles.builtIn.compactMap(\.socialProfile).first { $0.name == (source.profile ?? "default") }.map { ($0.socialPIN, $0.mustChange) }
             let initial = initialPins.map { Set($0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }) }
-                ?? Set([profile?.socialPIN ?? "123456"])
-            return PINRules(initial: initial, mustChange: !noForcedChange && (profile?.mustChange ?? true))
+                ?? Set([rule?.pin ?? "123456"])
+            return PINRules(initial: initial, mustChange: !noForcedChange && (rule?.mustChange ?? true))
         }
 
         func options() -> SaleOptions {

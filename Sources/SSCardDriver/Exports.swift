@@ -1,0 +1,106 @@
+// SSCard — SSCardDriver (libSSCardDriver.so)
+//
+// The C entry points, with the plain names HIS software resolves
+// (reader-api.md §1): each `long f(…)`, `long` being 64-bit on LP64. A
+// function writes its output, or on failure the Appendix-A text, into the
+// caller's buffer as NUL-terminated GBK (UTF-8 on request), at most 1024
+// bytes, and returns 0 or the negative code. The header is driver/SSCardDriver.h.
+//
+// This first part of the driver exports iReadCardBas, iVerifyPIN,
+// iChangePIN, iGetCardType and iGetReaderInfo.
+
+import ReaderDriver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The driver of this process, configured once (the INI beside the library, or $SSCARD_DRIVER_CONF).
+let shared: Result<ReaderDriver, DriverFailure> = {
+    let environment = DriverLibrary.environment()
+    let path = environment["SSCARD_DRIVER_CONF"].flatMap { $0.isEmpty ? nil : $0 } ?? DriverLibrary.besideLibrary("SSCardDriver.ini")
+    var text: String? = nil
+    if let path {
+        guard let bytes = DriverLibrary.read(path) else {
+            return .failure(DriverFailure(-14, "\(path): 无法读取配置文件"))
+        }
+        text = String(decoding: bytes, as: UTF8.self)
+    }
+    do throws(DriverFailure) {
+        return .success(ReaderDriver(configuration: try DriverConfiguration(ini: text, file: path ?? "SSCardDriver.ini", environment: environment)))
+    } catch {
+        return .failure(error)
+    }
+}()
+
+/// Writes a result into the caller's buffer; the return code.
+func finish(_ result: Result<String, DriverFailure>, _ out: UnsafeMutablePointer<CChar>?) -> Int {
+    let driver = try? shared.get()
+    func write(_ text: String) {
+        guard let out else { return }
+        var bytes = driver?.encode(text) ?? Array(text.utf8)
+        if bytes.count > 1023 { bytes = Array(bytes.prefix(1023)) }
+        bytes.withUnsafeBytes { raw in
+            out.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
+                for (i, b) in raw.enumerated() { dst[i] = b }
+                dst[bytes.count] = 0
+            }
+        }
+    }
+    switch result {
+    case .success(let text):
+        write(text)
+        return 0
+    case .failure(let f):
+        write(f.text)
+        return f.code
+    }
+}
+
+func run(_ out: UnsafeMutablePointer<CChar>?, _ body: (ReaderDriver) -> Result<String, DriverFailure>) -> Int {
+    guard out != nil else { return -14 }
+    switch shared {
+    case .failure(let f): return finish(.failure(f), out)
+    case .success(let driver): return finish(body(driver), out)
+    }
+}
+
+@_cdecl("iReadCardBas")
+public func iReadCardBas(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { $0.readCardBas(iType: Int(iType)) }
+}
+
+@_cdecl("iVerifyPIN")
+public func iVerifyPIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { $0.verifyPIN(iType: Int(iType)) }
+}
+
+@_cdecl("iChangePIN")
+public func iChangePIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { $0.changePIN(iType: Int(iType)) }
+}
+
+@_cdecl("iGetCardType")
+public func iGetCardType(_ pCardType: UnsafeMutablePointer<UInt8>?, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { driver in
+        driver.cardType().map { type in
+            pCardType?.pointee = UInt8(ascii: "1")
+            return type
+        }
+    }
+}
+
+@_cdecl("iGetReaderInfo")
+public func iGetReaderInfo(_ pReaderSN: UnsafeMutablePointer<CChar>?, _ pPsamTermNo: UnsafeMutablePointer<CChar>?) -> Int {
+    guard pReaderSN != nil, pPsamTermNo != nil else { return -14 }
+    switch shared {
+    case .failure(let f): return finish(.failure(f), pReaderSN)
+    case .success(let driver):
+        switch driver.readerInfo() {
+        case .failure(let f): return finish(.failure(f), pReaderSN)
+        case .success(let info):
+            _ = finish(.success(info.terminal), pPsamTermNo)
+            return finish(.success(info.serial), pReaderSN)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// libSSCardDriver.so as HIS software uses it: a C program (built here with
+// the system cc) dlopens it, resolves the names and calls them with
+// 1024-byte buffers, configured by an INI file and the environment.
+
+import Foundation
+import Testing
+import TestSupport
+
+enum DriverCaller {
+    /// The library, beside the built sscard.
+    static var library: String { ProcessRunner.sscard.deletingLastPathComponent().appendingPathComponent("libSSCardDriver.so").path }
+
+    /// The C caller, built once per test run.
+    static let program: Result<String, any Error> = Result {
+        let dir = try temporaryDirectory("driver-caller")
+        let out = dir + "/driver-caller"
+        let r = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/cc"), ["-o", out, repositoryRoot + "/driver/examples/driver-caller.c", "-ldl"])
+        guard r.status == 0 else { throw ServiceError(message: "cc: \(r.stderr)") }
+        return out
+    }
+
+    /// One line per call: (code, output text decoded as `encoding`).
+    static func run(_ calls: [String], environment: [String: String], gbk: Bool = false) throws -> [(code: Int, text: String, bytes: [UInt8])] {
+        let r = try ProcessRunner.run(URL(fileURLWithPath: try program.get()), [library] + calls, environment: environment)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        return r.stdoutLines.map { line in
+            let parts = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            let hex = parts.count > 1 ? String(parts[1]) : ""
+            var bytes: [UInt8] = []
+            var i = hex.startIndex
+            while let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), i < hex.endIndex, let b = UInt8(hex[i..<j], radix: 16) {
+                bytes.append(b)
+                i = j
+            }
+            return (Int(parts[0]) ?? -999, String(decoding: bytes, as: UTF8.self), bytes)
+        }
+    }
+}
+
+@Suite struct ReaderDriverTests {
+    let utf8 = ["SSCARD_DRIVER_ENCODING": "utf-8", "SSCARD_DRIVER_CONF": "/dev/null"]
+
+    @Test func iReadCardBasEqualsTheSocialReadLine() throws {
+        let line = try SSCardProcess.run(["social", "read", "--card", "default"]).stdoutLines.last { $0.hasPrefix("iReadCardBas: ") }
+        let expected = try #require(line).dropFirst("iReadCardBas: ".count)
+        let r = try DriverCaller.run(["bas:1", "bas:3", "bas:4"], environment: utf8)
+        #expect(r.map(\.code) == [0, 0, 0])
+        #expect(r[0].text == String(expected))
+        #expect(r[0].bytes.count < 256, "a caller's 256-byte buffer holds it")
+        // GBK by default: the name is two bytes a character.
+        let gbk = try DriverCaller.run(["bas:1"], environment: ["SSCARD_DRIVER_CONF": "/dev/null"])
+        #expect(gbk[0].code == 0 && gbk[0].bytes.count == r[0].bytes.count - 3 && gbk[0].bytes != r[0].bytes)
+    }
+
+    @Test func badCallsAnswerACodeAndAText() throws {
+        let r = try DriverCaller.run(["bas:0", "bas:9", "bas:2", "bas-null:1"], environment: utf8)
+        #expect(r.map(\.code) == [-1, -1, -1, -14])
+        #expect(r[0].text.hasPrefix("卡类型不对"))
+        // Not a social-security card; no PSAM (the HSM path); no such reader.
+        var env = utf8
+        env["SSCARD_DRIVER_CARD"] = "profile:iso-test"
+        #expect(try DriverCaller.run(["bas:1"], environment: env)[0].code == -1)
+        env["SSCARD_DRIVER_CARD"] = "profile:default"
+        env["SSCARD_DRIVER_PSAM"] = "none"
+        let hsm = try DriverCaller.run(["bas:1", "reader:1"], environment: env)
+        #expect(hsm[0].code == -2201 && hsm[0].text == "无PSAM卡")
+        env["SSCARD_DRIVER_PSAM"] = "virtual"
+        env["SSCARD_DRIVER_CARD"] = "bogus"
+        let bad = try DriverCaller.run(["bas:1"], environment: env)
+        #expect(bad[0].code == -14 && bad[0].text.contains("$SSCARD_DRIVER_CARD"))
+    }
+
+    @Test func theINIFileConfiguresAndNamesItsBadLines() throws {
+        let dir = try temporaryDirectory("driver-ini")
+        let ini = dir + "/SSCardDriver.ini"
+        try "[driver]\ncard = profile:cumulative   ; the 130900 card\nencoding = utf-8\nterminal = 130900000009\n".write(toFile: ini, atomically: true, encoding: .utf8)
+        let r = try DriverCaller.run(["bas:1", "reader:1", "type:1"], environment: ["SSCARD_DRIVER_CONF": ini])
+        #expect(r[0].code == 0 && r[0].text.hasPrefix("130900|") && r[0].text.hasSuffix("|130900000009||"))
+        try "[driver]\ncard = profile:default\npsam virtual\n".write(toFile: ini, atomically: true, encoding: .utf8)
+        let bad = try DriverCaller.run(["bas:1"], environment: ["SSCARD_DRIVER_CONF": ini, "SSCARD_DRIVER_ENCODING": "utf-8"])
+        #expect(bad[0].code == -14 && bad[0].text.contains("SSCardDriver.ini:3"))
+    }
+
+    @Test func pinFunctionsWithTheKeypadFromAFile() throws {
+        let dir = try temporaryDirectory("driver-pin")
+        let pins = dir + "/pins"
+        // The default card: 123456 is initial and must be changed (−35); change it (old, new, new again), then verify.
+        try "123456\n123456\n135790\n135790\n135790\n".write(toFile: pins, atomically: true, encoding: .utf8)
+        var env = utf8
+        env["SSCARD_DRIVER_PIN_SOURCE"] = "file:" + pins
+        let r = try DriverCaller.run(["verify:1", "change:1", "verify:1"], environment: env)
+        #expect(r.map(\.code) == [-35, 0, 0], "\(r.map(\.text))")
+        #expect(r[1].text.isEmpty && r[2].text.isEmpty)
+        // The new PIN may not be the initial one (−36); two entries that differ (−34).
+        try "135790\n123456\n123456\n135790\n111111\n222222\n".write(toFile: pins, atomically: true, encoding: .utf8)
+        let refused = try DriverCaller.run(["change:1", "change:1"], environment: env)
+        #expect(refused.map(\.code) == [-36, -34])
+    }
+
+    @Test func wrongAndBlockedPINs() throws {
+        // The cumulative card: 111111, three tries in all, no forced change.
+        var env = utf8
+        env["SSCARD_DRIVER_CARD"] = "profile:cumulative"
+        env["SSCARD_DRIVER_PIN"] = "000000"
+        let r = try DriverCaller.run(["verify:1", "verify:1", "verify:1", "verify:1"], environment: env)
+        #expect(r.map(\.code) == [-51, -51, -52, -52])
+        #expect(r[0].text == "PIN校验失败，剩余次数2次" && r[1].text == "PIN校验失败，剩余次数1次" && r[2].text == "PIN锁定")
+        env["SSCARD_DRIVER_PIN"] = "111111"
+        #expect(try DriverCaller.run(["verify:1"], environment: env)[0].code == 0)
+        env["SSCARD_DRIVER_PIN"] = "12"
+        #expect(try DriverCaller.run(["verify:1"], environment: env)[0].code == -33)
+        env["SSCARD_DRIVER_PIN"] = nil
+        env["SSCARD_DRIVER_PIN_SOURCE"] = "env:SSCARD_TEST_NO_SUCH_PIN"
+        #expect(try DriverCaller.run(["verify:1"], environment: env)[0].code == -31)
+    }
+}
