@@ -15,7 +15,7 @@
  * SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE (see the README).
  *
  * This release exports the functions below; the rest of the standard set
- * (iReadCard, iWriteCard, iReloadPIN, iUnblockPIN, iDoDebit,
+ * (iReadCard, iWriteCard, iDoDebit,
  * iReadDebitRecord and the _HSM_ steps) is not in it yet.
  */
 #ifndef SSCARD_DRIVER_H
@@ -36,6 +36,12 @@ long iVerifyPIN(int iType, char *pOutInfo);
 
 /* The old PIN, then the new one twice; -36 for an initial PIN as the new one. */
 long iChangePIN(int iType, char *pOutInfo);
+
+/* pCardInfo is 卡识别码|卡号| (-20 malformed, -22 not this card). With the PSAM (-2201 without):
+ * iReloadPIN loads a new PIN (asked twice) after external authentication with key 06 (8424 0001);
+ * iUnblockPIN resets the try counter and keeps the PIN (8424 0000). */
+long iReloadPIN(int iType, char *pCardInfo, char *pOutInfo);
+long iUnblockPIN(int iType, char *pCardInfo, char *pOutInfo);
 
 /* pCardType[0] = '1' (a contact CPU card) when a card answers. */
 long iGetCardType(unsigned char *pCardType, char *pOutInfo);

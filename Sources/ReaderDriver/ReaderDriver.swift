@@ -171,6 +171,55 @@ public final class ReaderDriver: Sendable {
         }
     }
 
+    /// `pCardInfo`, `卡识别码|卡号|`: −20 when malformed.
+    static func cardInfo(_ text: String?) throws(DriverFailure) -> (cardID: String, cardNumber: String) {
+        guard let text, text.count <= 200 else { throw DriverFailure(-20, "卡识别码格式错 (pCardInfo is missing or too long)") }
+        let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 3, fields[2].isEmpty, fields[0].count == 32, fields[0].allSatisfy(\.isHexDigit), (1...20).contains(fields[1].count)
+        else { throw DriverFailure(-20, "卡识别码格式错 (pCardInfo is 卡识别码|卡号|: 32 hex digits, the card number)") }
+        return (fields[0].uppercased(), fields[1])
+    }
+
+    /// The card is the one `pCardInfo` names (−22 otherwise).
+    static func checkCard(_ t: SocialTerminal, _ expected: (cardID: String, cardNumber: String)) throws(TerminalError) -> Bool {
+        let id = try t.cardIdentity()
+        return Hex.encode(id.cardID) == expected.cardID && String(id.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
+    }
+
+    /// `iReloadPIN`: at a service hall, a new PIN (twice) loaded under the PSAM's keys (EA key 06, `8424 0001`).
+    public func reloadPIN(iType: Int, cardInfo: String?) -> Result<String, DriverFailure> {
+        call { (s: inout DriverState) throws(DriverFailure) -> String in
+            let expected = try Self.cardInfo(cardInfo)
+            guard configuration.psam else { throw DriverFailure(-2201) }
+            let new = try newPIN(&s)
+            var refusal: DriverFailure?
+            try withTerminal(&s, iType: iType) { t throws(TerminalError) in
+                guard try Self.checkCard(t, expected) else { refusal = DriverFailure(-22); return }
+                if let rule = CardProfiles.initialSocialPIN(region: Hex.encode(t.cardID.prefix(3))), rule.mustChange, rule.pin == new {
+                    refusal = DriverFailure(-36)
+                    return
+                }
+                try t.reloadPIN(new)
+            }
+            if let refusal { throw refusal }
+            return ""
+        }
+    }
+
+    /// `iUnblockPIN`: the try counter reset under the PSAM's keys (EA key 06, `8424 0000`), the PIN kept.
+    public func unblockPIN(iType: Int, cardInfo: String?) -> Result<String, DriverFailure> {
+        call { (s: inout DriverState) throws(DriverFailure) -> String in
+            let expected = try Self.cardInfo(cardInfo)
+            var mismatch = false
+            try withTerminal(&s, iType: iType) { t throws(TerminalError) in
+                guard try Self.checkCard(t, expected) else { mismatch = true; return }
+                try t.unblockPIN()
+            }
+            if mismatch { throw DriverFailure(-22) }
+            return ""
+        }
+    }
+
     static func check(_ r: PINResult) throws(DriverFailure) {
         switch r {
         case .verified: return

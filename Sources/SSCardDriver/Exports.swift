@@ -7,7 +7,7 @@
 // bytes, and returns 0 or the negative code. The header is driver/SSCardDriver.h.
 //
 // This first part of the driver exports iReadCardBas, iVerifyPIN,
-// iChangePIN, iGetCardType and iGetReaderInfo.
+// iChangePIN, iReloadPIN, iUnblockPIN, iGetCardType and iGetReaderInfo.
 
 import ReaderDriver
 
@@ -78,6 +78,19 @@ public func iVerifyPIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?)
 @_cdecl("iChangePIN")
 public func iChangePIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
     run(pOutInfo) { $0.changePIN(iType: Int(iType)) }
+}
+
+/// `pCardInfo` as text (NULL stays `nil`).
+func text(_ p: UnsafeMutablePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+
+@_cdecl("iReloadPIN")
+public func iReloadPIN(_ iType: Int32, _ pCardInfo: UnsafeMutablePointer<CChar>?, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { $0.reloadPIN(iType: Int(iType), cardInfo: text(pCardInfo)) }
+}
+
+@_cdecl("iUnblockPIN")
+public func iUnblockPIN(_ iType: Int32, _ pCardInfo: UnsafeMutablePointer<CChar>?, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {
+    run(pOutInfo) { $0.unblockPIN(iType: Int(iType), cardInfo: text(pCardInfo)) }
 }
 
 @_cdecl("iGetCardType")

@@ -305,6 +305,33 @@ public final class SocialTerminal {
         try cardOK("PIN CHANGE/UNBLOCK") { try unsigned.appendingMAC(mac) }
     }
 
+    /// The service-hall PIN unblock: EXTERNAL AUTHENTICATE with key 06,
+    /// then `8424 0000` under the STK MAC: the try counter reset, the PIN kept.
+    public func unblockPIN() throws(TerminalError) {
+        try start()
+        try loadCardID()
+        try externalAuthenticate(number: SocialSecurity.reloadKey, keyID: PSAM.KeyID.puk)
+        let unsigned: CommandAPDU
+        do {
+            unsigned = try .socialPINUnblock(encryptedPIN: nil)
+        } catch {
+            throw TerminalError(.invalidCommand, step: "PIN UNBLOCK", detail: error.reason)
+        }
+        let command = try withMaintenanceMAC(unsigned, step: "PIN UNBLOCK")
+        try cardOK("PIN UNBLOCK") { command }
+    }
+
+    /// 卡识别码 and 卡号 (EF05 records 01 and 07), for a caller that must
+    /// check it has the card it was told about; the SSSE selected again.
+    public func cardIdentity() throws(TerminalError) -> (cardID: [UInt8], cardNumber: String) {
+        try start()
+        let ef05 = try readRecords(ef: 0xEF05, tags: [0x01, 0x07])
+        cardID = ef05[0x01] ?? []
+        guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
+        try reselectSSSE()
+        return (cardID, text(ef05[0x07]))
+    }
+
     /// APPLICATION BLOCK (`841E0001`) or CARD BLOCK (`84160000`): EXTERNAL
     /// AUTHENTICATE, then the command under the STK MAC.
     public func block(card wholeCard: Bool) throws(TerminalError) {

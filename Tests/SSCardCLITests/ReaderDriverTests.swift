@@ -97,6 +97,29 @@ enum DriverCaller {
         #expect(refused.map(\.code) == [-36, -34])
     }
 
+    @Test func reloadAndUnblockThroughThePSAM() throws {
+        // The cumulative card (111111, three tries): block it, unblock it (the PIN kept), block it, reload a new PIN.
+        let bas = try DriverCaller.run(["bas:1"], environment: utf8.merging(["SSCARD_DRIVER_CARD": "profile:cumulative"]) { $1 })[0].text
+        let f = bas.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let info = f[3] + "|" + f[2] + "|"
+        let dir = try temporaryDirectory("driver-reload")
+        let pins = dir + "/pins"
+        try "000000\n000000\n000000\n111111\n000000\n000000\n000000\n246810\n246810\n246810\n".write(toFile: pins, atomically: true, encoding: .utf8)
+        var env = utf8
+        env["SSCARD_DRIVER_CARD"] = "profile:cumulative"
+        env["SSCARD_DRIVER_PIN_SOURCE"] = "file:" + pins
+        let r = try DriverCaller.run(
+            ["verify:1", "verify:1", "verify:1", "unblock=" + info, "verify:1", "verify:1", "verify:1", "verify:1", "reload=" + info, "verify:1"],
+            environment: env)
+        #expect(r.map(\.code) == [-51, -51, -52, 0, 0, -51, -51, -52, 0, 0], "\(r.map(\.text))")
+        // pCardInfo malformed (−20), or another card's (−22); no PSAM (−2201).
+        let other = String(repeating: "0", count: 32) + "|" + f[2] + "|"
+        let bad = try DriverCaller.run(["unblock=" + f[3], "unblock=" + other, "reload=" + other], environment: env)
+        #expect(bad.map(\.code) == [-20, -22, -22])
+        env["SSCARD_DRIVER_PSAM"] = "none"
+        #expect(try DriverCaller.run(["unblock=" + info], environment: env)[0].code == -2201)
+    }
+
     @Test func wrongAndBlockedPINs() throws {
         // The cumulative card: 111111, three tries in all, no forced change.
         var env = utf8

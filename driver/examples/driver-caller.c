@@ -1,6 +1,7 @@
 /* A caller of libSSCardDriver.so as HIS software loads it: dlopen, the
  * names resolved with dlsym, 1024-byte buffers. Each argument is one call,
- * FUNCTION:ITYPE (bas, verify, change, type, reader, bas-null); each prints
+ * FUNCTION:ITYPE (bas, verify, change, type, reader, bas-null) or
+ * FUNCTION=PCARDINFO (reload, unblock; iType 1); each prints
  * one line "CODE|OUTPUT" with the output as hex (it is GBK). */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -33,10 +34,14 @@ int main(int argc, char **argv) {
         char *colon = strchr(argv[i], ':');
         int type = colon ? atoi(colon + 1) : 1;
         if (colon) *colon = 0;
+        char *info = strchr(argv[i], '=');
+        if (info) *info++ = 0;
         if (!strcmp(argv[i], "bas")) show(((typed_fn)need(h, "iReadCardBas"))(type, out), out);
         else if (!strcmp(argv[i], "bas-null")) show(((typed_fn)need(h, "iReadCardBas"))(type, NULL), "");
         else if (!strcmp(argv[i], "verify")) show(((typed_fn)need(h, "iVerifyPIN"))(type, out), out);
         else if (!strcmp(argv[i], "change")) show(((typed_fn)need(h, "iChangePIN"))(type, out), out);
+        else if (!strcmp(argv[i], "reload")) show(((long (*)(int, char *, char *))need(h, "iReloadPIN"))(1, info, out), out);
+        else if (!strcmp(argv[i], "unblock")) show(((long (*)(int, char *, char *))need(h, "iUnblockPIN"))(1, info, out), out);
         else if (!strcmp(argv[i], "type")) { unsigned char t[8] = {0}; long r = ((card_type_fn)need(h, "iGetCardType"))(t, out); printf("%ld|%c|", r, t[0] ? t[0] : '-'); show(0, out); }
         else if (!strcmp(argv[i], "reader")) { long r = ((reader_fn)need(h, "iGetReaderInfo"))(out, out2); printf("%ld|%s|%s\n", r, out, out2); }
         else { printf("unknown call %s\n", argv[i]); return 2; }
