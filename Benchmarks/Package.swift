@@ -96,6 +96,12 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Driver",
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), .product(name: "SSCardDriver", package: sscard)],
+            path: "Benchmarks/Driver",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Startup",
             dependencies: [.product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/Startup",
