@@ -52,6 +52,21 @@ enum DriverCaller {
         #expect(gbk[0].code == 0 && gbk[0].bytes.count == r[0].bytes.count - 3 && gbk[0].bytes != r[0].bytes)
     }
 
+    @Test func pythonCtypesReadsTheGBKLine() throws {
+        let script = """
+            import ctypes, sys
+            lib = ctypes.CDLL(sys.argv[1])
+            lib.iReadCardBas.restype = ctypes.c_long
+            out = ctypes.create_string_buffer(1024)
+            code = lib.iReadCardBas(1, out)
+            sys.stdout.buffer.write((str(code) + " " + out.value.decode("gbk") + "\\n").encode("utf-8"))
+            """
+        let r = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, DriverCaller.library], environment: ["SSCARD_DRIVER_CONF": "/dev/null"])
+        let line = try SSCardProcess.run(["social", "read", "--card", "default"]).stdoutLines.last { $0.hasPrefix("iReadCardBas: ") }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "0 " + String(try #require(line).dropFirst("iReadCardBas: ".count)) + "\n")
+    }
+
     @Test func badCallsAnswerACodeAndAText() throws {
         let r = try DriverCaller.run(["bas:0", "bas:9", "bas:2", "bas-null:1"], environment: utf8)
         #expect(r.map(\.code) == [-1, -1, -1, -14])
