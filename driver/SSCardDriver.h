@@ -12,10 +12,10 @@
  * Configuration: SSCardDriver.ini beside the library, or the file named by
  * SSCARD_DRIVER_CONF; each key overridable by SSCARD_DRIVER_CARD,
  * SSCARD_DRIVER_PSAM, SSCARD_DRIVER_PIN_SOURCE, SSCARD_DRIVER_ENCODING,
- * SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE (see the README).
+ * SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE, SSCARD_DRIVER_MAX_OUTPUT (see the README).
  *
  * This release exports the functions below; the rest of the standard set
- * (iReadCard, iWriteCard, iDoDebit,
+ * (iWriteCard, iDoDebit,
  * iReadDebitRecord and the _HSM_ steps) is not in it yet.
  */
 #ifndef SSCARD_DRIVER_H
@@ -29,6 +29,13 @@ extern "C" {
 
 /* The 11 fields 发卡地区|社会保障号码|卡号|卡识别码|姓名|复位信息|规范版本|发卡日期|有效期|终端机编号|终端设备号| */
 long iReadCardBas(int iType, char *pOutInfo);
+
+/* iAuthType 1: the PIN first (the keypad), 2: external authentication with RKSSSE through the PSAM,
+ * again in each DF read. pFileAddr: SSSEEF05|06|07|$SSSEEF06|08|09|$DF01EF05|20|21|$ (SSSE, 3F00, MF or
+ * DDF1; DF01…DF07; a file without tags is transparent, read whole, as hex). The output echoes it with
+ * each tag's value: names as text, an items as ASCII, the rest as hex. -23 for a malformed pFileAddr,
+ * -42 for an output over maxoutput. */
+long iReadCard(int iType, int iAuthType, char *pCardInfo, char *pFileAddr, char *pOutInfo);
 
 /* The social PIN from the keypad (here: the configured PIN source); pOutInfo empty on success,
  * -51 with the tries left, -52 blocked, -35 an initial PIN that must be changed first. */

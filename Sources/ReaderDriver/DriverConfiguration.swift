@@ -11,9 +11,11 @@
 //   encoding = gbk                ; or utf-8
 //   terminal = 510100000001       ; 终端机编号 (12 digits) [INFERRED]
 //   device =                      ; 终端设备号
+//   maxoutput = 1024              ; the callers' buffer size: a longer output is −42
 //
 // Environment: SSCARD_DRIVER_CARD, SSCARD_DRIVER_PSAM, SSCARD_DRIVER_PIN_SOURCE,
-// SSCARD_DRIVER_ENCODING, SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE.
+// SSCARD_DRIVER_ENCODING, SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE,
+// SSCARD_DRIVER_MAX_OUTPUT.
 
 /// Where the card is.
 public enum DriverCardSource: Hashable, Sendable {
@@ -44,12 +46,15 @@ public struct DriverConfiguration: Hashable, Sendable {
     public var encoding: DriverEncoding = .gbk
     public var terminal = "510100000001"
     public var device = ""
+    /// The bytes a caller's output buffer holds, the NUL included (SDSES: 1024 is enough; a photo is not).
+    public var maximumOutput = 1024
 
     public init() {}
 
     static let keys: [(ini: String, environment: String)] = [
         ("card", "SSCARD_DRIVER_CARD"), ("psam", "SSCARD_DRIVER_PSAM"), ("pin", "SSCARD_DRIVER_PIN_SOURCE"),
         ("encoding", "SSCARD_DRIVER_ENCODING"), ("terminal", "SSCARD_DRIVER_TERMINAL"), ("device", "SSCARD_DRIVER_DEVICE"),
+        ("maxoutput", "SSCARD_DRIVER_MAX_OUTPUT"),
     ]
 
     /// The configuration from an INI text (`nil`: none) and the environment.
@@ -98,6 +103,9 @@ public struct DriverConfiguration: Hashable, Sendable {
             case "terminal":
                 guard value.count == 12, value.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw bad("a terminal number is 12 digits") }
                 terminal = value
+            case "maxoutput":
+                guard let n = Int(value), (256...1_048_576).contains(n) else { throw bad("give the buffer size in bytes, 256 to 1048576") }
+                maximumOutput = n
             default:
                 guard value.count <= 20 else { throw bad("at most 20 characters") }
                 device = value

@@ -186,6 +186,53 @@ public final class ReaderDriver: Sendable {
         return Hex.encode(id.cardID) == expected.cardID && String(id.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
     }
 
+    /// `iReadCard`: the files of `pFileAddr`, after the PIN (`iAuthType` 1) or
+    /// the external authentication with RKSSSE through the PSAM (2); the card
+    /// must be the one `pCardInfo` names.
+    public func readCard(iType: Int, authType: Int, cardInfo: String?, fileAddress: String?) -> Result<String, DriverFailure> {
+        call { (s: inout DriverState) throws(DriverFailure) -> String in
+            guard authType == 1 || authType == 2 else { throw DriverFailure(-14, "命令参数错 (iAuthType \(authType): 1 PIN, 2 RK)") }
+            let expected = try Self.cardInfo(cardInfo)
+            let groups = try FileGroup.parse(fileAddress)
+            let pin = authType == 1 ? try keypad(&s, "请输入密码") : nil
+            var refusal: DriverFailure?
+            let values = try withTerminal(&s, iType: iType, needsPSAM: authType == 2) { t throws(TerminalError) -> [[[UInt8]]] in
+                guard try Self.checkCard(t, expected) else { refusal = DriverFailure(-22); return [] }
+                // In the SSSE, and again in each DF read (its security state starts afresh).
+                let authenticate = { (t: SocialTerminal) throws(TerminalError) -> Void in
+                    guard refusal == nil else { return }
+                    if let pin {
+                        let r = try t.verifyHere(pin)
+                        if r != .verified {
+                            if case .wrong(let left) = r { refusal = DriverFailure(-51, "PIN校验失败，剩余次数\(left)次") } else { refusal = DriverFailure(-52) }
+                        }
+                    } else {
+                        try t.externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
+                    }
+                }
+                try authenticate(t)
+                var out: [[[UInt8]]] = []
+                for g in groups where refusal == nil {
+                    let values = try t.readFile(df: g.df, ef: g.ef, tags: g.tags, authenticate: authenticate)
+                    out.append(values)
+                }
+                return out
+            }
+            if let refusal { throw refusal }
+            var text = ""
+            for (g, vs) in zip(groups, values) {
+                text += g.label + "|"
+                if g.tags.isEmpty {
+                    text += Hex.encode(vs.first ?? []) + "|"
+                } else {
+                    for (tag, v) in zip(g.tags, vs) { text += (FileGroup.text(tag: tag, v) ?? Hex.encode(v)) + "|" }
+                }
+                text += "$"
+            }
+            return text
+        }
+    }
+
     /// `iReloadPIN`: at a service hall, a new PIN (twice) loaded under the PSAM's keys (EA key 06, `8424 0001`).
     public func reloadPIN(iType: Int, cardInfo: String?) -> Result<String, DriverFailure> {
         call { (s: inout DriverState) throws(DriverFailure) -> String in

@@ -6,8 +6,9 @@
 // caller's buffer as NUL-terminated GBK (UTF-8 on request), at most 1024
 // bytes, and returns 0 or the negative code. The header is driver/SSCardDriver.h.
 //
-// This first part of the driver exports iReadCardBas, iVerifyPIN,
-// iChangePIN, iReloadPIN, iUnblockPIN, iGetCardType and iGetReaderInfo.
+// This first part of the driver exports iReadCardBas, iReadCard,
+// iVerifyPIN, iChangePIN, iReloadPIN, iUnblockPIN, iGetCardType and
+// iGetReaderInfo.
 
 import ReaderDriver
 
@@ -36,10 +37,13 @@ let shared: Result<ReaderDriver, DriverFailure> = {
 /// Writes a result into the caller's buffer; the return code.
 func finish(_ result: Result<String, DriverFailure>, _ out: UnsafeMutablePointer<CChar>?) -> Int {
     let driver = try? shared.get()
+    let limit = driver?.configuration.maximumOutput ?? 1024
+    func encoded(_ text: String) -> [UInt8] { driver?.encode(text) ?? Array(text.utf8) }
     func write(_ text: String) {
         guard let out else { return }
-        var bytes = driver?.encode(text) ?? Array(text.utf8)
-        if bytes.count > 1023 { bytes = Array(bytes.prefix(1023)) }
+        var bytes = encoded(text)
+        // Only an error text can be long here (the output was checked): cut it at a character.
+        while bytes.count > limit - 1 { bytes = encoded(String(text.prefix(max(0, text.count - (bytes.count - limit + 1))))) }
         bytes.withUnsafeBytes { raw in
             out.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
                 for (i, b) in raw.enumerated() { dst[i] = b }
@@ -49,6 +53,12 @@ func finish(_ result: Result<String, DriverFailure>, _ out: UnsafeMutablePointer
     }
     switch result {
     case .success(let text):
+        let size = encoded(text).count + 1
+        guard size <= limit else {
+            let f = DriverFailure(-42, "运算数据长度错 (the output is \(size) bytes, over maxoutput = \(limit))")
+            write(f.text)
+            return f.code
+        }
         write(text)
         return 0
     case .failure(let f):
@@ -82,6 +92,14 @@ public func iChangePIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?)
 
 /// `pCardInfo` as text (NULL stays `nil`).
 func text(_ p: UnsafeMutablePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+
+@_cdecl("iReadCard")
+public func iReadCard(
+    _ iType: Int32, _ iAuthType: Int32, _ pCardInfo: UnsafeMutablePointer<CChar>?, _ pFileAddr: UnsafeMutablePointer<CChar>?,
+    _ pOutInfo: UnsafeMutablePointer<CChar>?
+) -> Int {
+    run(pOutInfo) { $0.readCard(iType: Int(iType), authType: Int(iAuthType), cardInfo: text(pCardInfo), fileAddress: text(pFileAddr)) }
+}
 
 @_cdecl("iReloadPIN")
 public func iReloadPIN(_ iType: Int32, _ pCardInfo: UnsafeMutablePointer<CChar>?, _ pOutInfo: UnsafeMutablePointer<CChar>?) -> Int {

@@ -243,6 +243,11 @@ public final class SocialTerminal {
     /// VERIFY of a social PIN (reference 00, or 01 for a query PIN).
     public func verifyPIN(_ pin: String, reference: UInt8 = SocialSecurity.socialPIN) throws(TerminalError) -> PINResult {
         try start()
+        return try verifyHere(pin, reference: reference)
+    }
+
+    /// VERIFY in the DF selected now (no power-up, no SELECT).
+    public func verifyHere(_ pin: String, reference: UInt8 = SocialSecurity.socialPIN) throws(TerminalError) -> PINResult {
         let data = Self.bcdPIN(pin)
         let r = try card.send("VERIFY") { try .verify(reference: reference, pin: data) }
         return try pinResult(r, "VERIFY")
@@ -330,6 +335,47 @@ public final class SocialTerminal {
         guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
         try reselectSSSE()
         return (cardID, text(ef05[0x07]))
+    }
+
+    /// One file of the SSSE (`df` `nil`) or of one of its DFs (`DF01`…):
+    /// the tagged records asked for, in order, or with no tags the whole of a
+    /// transparent file (READ BINARY in 256-byte steps). For the reader
+    /// driver's `iReadCard`.
+    /// - Parameter authenticate: run in a DF before it is read, and in the
+    ///   SSSE again after it (a DF's security state starts afresh when it is selected).
+    public func readFile(
+        df: UInt16?, ef: UInt16, tags: [UInt8], authenticate: (SocialTerminal) throws(TerminalError) -> Void = { _ in }
+    ) throws(TerminalError) -> [[UInt8]] {
+        let name = (df.map { "DF" + Hex.encode([UInt8($0 & 0xFF)]) } ?? "") + "EF" + Hex.encode([UInt8(ef & 0xFF)])
+        guard let df else { return try readEF(ef, name: name, tags: tags) }
+        try cardOK("SELECT \(name.prefix(4))") { .select(fid: df, .childDF) }
+        try authenticate(self)
+        let values = try readEF(ef, name: name, tags: tags)
+        try reselectSSSE()
+        try authenticate(self)
+        return values
+    }
+
+    func readEF(_ ef: UInt16, name: String, tags: [UInt8]) throws(TerminalError) -> [[UInt8]] {
+        guard !tags.isEmpty else {
+            try cardOK("SELECT \(name)") { .select(fid: ef, .childEF) }
+            var content: [UInt8] = []
+            while content.count < 0x8000 {
+                let offset = content.count
+                let step = "READ BINARY \(name) at \(offset)"
+                let r = try card.send(step) { try .readBinary(offset: offset, ne: 256) }
+                // Past the end (6B00, 6282 …) ends the file; a refusal of the first read is an error.
+                guard r.status == .success, !r.data.isEmpty else {
+                    if content.isEmpty { throw TerminalError(.cardStatus, step: step, status: r.status) }
+                    break
+                }
+                content += r.data
+                if r.data.count < 256 { break }
+            }
+            return [content]
+        }
+        let records = try readRecords(ef: ef, tags: tags)
+        return tags.map { records[$0] ?? [] }
     }
 
     /// APPLICATION BLOCK (`841E0001`) or CARD BLOCK (`84160000`): EXTERNAL

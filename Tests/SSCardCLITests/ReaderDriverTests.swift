@@ -135,6 +135,40 @@ enum DriverCaller {
         #expect(try DriverCaller.run(["unblock=" + info], environment: env)[0].code == -2201)
     }
 
+    @Test func iReadCardEchoesTheFileAddressWithTheValues() throws {
+        let json = try SSCardProcess.run(["social", "read", "--card", "default", "--json"]).stdout
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let card = object.compactMapValues { $0 as? String }
+        let (id, number) = (card["cardID"]!, card["cardNumber"]!)
+        let info = id + "|" + number + "|"
+        var env = utf8
+        env["SSCARD_DRIVER_PIN"] = "123456"
+        let r = try DriverCaller.run(
+            [
+                "read2=\(info)#SSSEEF05|06|07|$SSSEEF06|08|09|4E|$DF01EF05|21|$3F00EF06|08|$",
+                "read1=\(info)#DF04EF05|84|8B|$", "read1=\(info)#SSSEEF06|08|$", "read2=\(info)#SSSEEF07|$",
+            ], environment: env)
+        #expect(r[0].code == 0, "\(r[0].text)")
+        #expect(r[0].text.hasPrefix("SSSEEF05|\(card["expiryDate"]!)|\(number)|$SSSEEF06|\(card["citizenID"]!)|\(card["name"]!)||$DF01EF05|人民路"))
+        #expect(r[0].text.hasSuffix("$3F00EF06|\(card["citizenID"]!)|$"))
+        // With the PIN (iAuthType 1): a DF's PIN-or-RK file opens; EF06 of a 3.00 card needs RK (6982).
+        #expect(r[1].code == 0 && r[1].text == "DF04EF05|510100|\(card["citizenID"]!)|$")
+        #expect(r[2].code == -27010 && r[2].text == "安全状态不满足")
+        // A transparent file read whole is longer than a 1024-byte buffer: −42, unless maxoutput says the buffer is larger.
+        #expect(r[3].code == -42 && r[3].text.contains("maxoutput"))
+        env["SSCARD_DRIVER_MAX_OUTPUT"] = "4096"
+        let photo = try DriverCaller.run(["read2=\(info)#SSSEEF07|$"], environment: env)[0]
+        #expect(photo.code == 0 && photo.text == "SSSEEF07|" + String(repeating: "0", count: 0x600) + "|$")
+        // Bad input: pFileAddr, pCardInfo, iAuthType; another card; a wrong PIN.
+        let other = String(repeating: "0", count: 32) + "|" + number + "|"
+        env["SSCARD_DRIVER_PIN"] = "999999"
+        let bad = try DriverCaller.run(
+            ["read2=\(info)#SSSEEF05|7|$", "read2=\(info)#SSSEEF05|07|", "read2=\(info)#DF09EF05|20|$", "read2=\(id)#SSSEEF05|07|$",
+             "read3=\(info)#SSSEEF05|07|$", "read2=\(other)#SSSEEF05|07|$", "read1=\(info)#DF04EF05|84|$"], environment: env)
+        #expect(bad.map(\.code) == [-23, -23, -23, -20, -14, -22, -51], "\(bad.map(\.text))")
+        #expect(bad[0].text.contains("\"7\" in SSSEEF05: a tag is two hex digits"))
+    }
+
     @Test func wrongAndBlockedPINs() throws {
         // The cumulative card: 111111, three tries in all, no forced change.
         var env = utf8

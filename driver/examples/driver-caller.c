@@ -1,7 +1,8 @@
 /* A caller of libSSCardDriver.so as HIS software loads it: dlopen, the
  * names resolved with dlsym, 1024-byte buffers. Each argument is one call,
  * FUNCTION:ITYPE (bas, verify, change, type, reader, bas-null) or
- * FUNCTION=PCARDINFO (reload, unblock; iType 1); each prints
+ * FUNCTION=PCARDINFO (reload, unblock; iType 1), or readN=PCARDINFO#PFILEADDR
+ * (iReadCard, iType 1, iAuthType N); each prints
  * one line "CODE|OUTPUT" with the output as hex (it is GBK). */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -40,6 +41,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "bas-null")) show(((typed_fn)need(h, "iReadCardBas"))(type, NULL), "");
         else if (!strcmp(argv[i], "verify")) show(((typed_fn)need(h, "iVerifyPIN"))(type, out), out);
         else if (!strcmp(argv[i], "change")) show(((typed_fn)need(h, "iChangePIN"))(type, out), out);
+        else if (!strncmp(argv[i], "read", 4) && argv[i][4] && !argv[i][5] && info) {
+            char *addr = strchr(info, '#');
+            if (addr) *addr++ = 0;
+            show(((long (*)(int, int, char *, char *, char *))need(h, "iReadCard"))(1, argv[i][4] - '0', info, addr, out), out);
+        }
         else if (!strcmp(argv[i], "reload")) show(((long (*)(int, char *, char *))need(h, "iReloadPIN"))(1, info, out), out);
         else if (!strcmp(argv[i], "unblock")) show(((long (*)(int, char *, char *))need(h, "iUnblockPIN"))(1, info, out), out);
         else if (!strcmp(argv[i], "type")) { unsigned char t[8] = {0}; long r = ((card_type_fn)need(h, "iGetCardType"))(t, out); printf("%ld|%c|", r, t[0] ? t[0] : '-'); show(0, out); }
