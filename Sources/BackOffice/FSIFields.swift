@@ -142,3 +142,20 @@ extension FeeLine {
             amount: amount, quantity: quantity, price: price, declaredClass: declared)
     }
 }
+
+/// The platform's transactions this project speaks (settlement.md §1), with their names.
+public enum FSITransactions {
+    public static let all: [(infno: String, name: String)] = [
+        ("9001", "签到 sign in"), ("9002", "签退 sign out"), ("1101", "人员信息获取 person information"),
+        ("2101", "药店预结算 pharmacy pre-settlement"), ("2102", "药店结算 pharmacy settlement"),
+        ("2103", "药店结算撤销 pharmacy settlement cancel"), ("2201", "门诊挂号 outpatient registration"),
+        ("2202", "门诊挂号撤销 registration cancel"), ("2203", "门诊就诊信息上传 visit information"),
+        ("2204", "门诊费用明细上传 fee upload"), ("2205", "门诊费用明细撤销 fee upload cancel"),
+        ("2206", "门诊预结算 outpatient pre-settlement"), ("2207", "门诊结算 outpatient settlement"),
+        ("2208", "门诊结算撤销 outpatient settlement cancel"), ("2601", "冲正交易 reversal"),
+        ("3201", "对总账 reconciliation"),
+    ]
+
+    /// `2102 药店结算 pharmacy settlement`, for messages; an unknown one as its number.
+    public static func name(_ infno: String) -> String { all.first { $0.infno == infno }.map { "\(infno) \($0.name)" } ?? infno }
+}

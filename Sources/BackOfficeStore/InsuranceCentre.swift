@@ -75,16 +75,7 @@ public final class InsuranceCentre: Sendable {
     }
 
     /// Every transaction the centre answers, with its name.
-    public static let transactions: [(infno: String, name: String)] = [
-        ("9001", "签到 sign in"), ("9002", "签退 sign out"), ("1101", "人员信息获取 person information"),
-        ("2101", "药店预结算 pharmacy pre-settlement"), ("2102", "药店结算 pharmacy settlement"),
-        ("2103", "药店结算撤销 pharmacy settlement cancel"), ("2201", "门诊挂号 outpatient registration"),
-        ("2202", "门诊挂号撤销 registration cancel"), ("2203", "门诊就诊信息上传 visit information"),
-        ("2204", "门诊费用明细上传 fee upload"), ("2205", "门诊费用明细撤销 fee upload cancel"),
-        ("2206", "门诊预结算 outpatient pre-settlement"), ("2207", "门诊结算 outpatient settlement"),
-        ("2208", "门诊结算撤销 outpatient settlement cancel"), ("2601", "冲正交易 reversal"),
-        ("3201", "对总账 reconciliation"),
-    ]
+    public static let transactions = FSITransactions.all
 
     /// Answers one request body (the whole POST body), in process.
     public func respond(to body: [UInt8]) -> [UInt8] {

@@ -69,26 +69,6 @@ final class CentreClient {
         return JSON.object(members).serializedBytes
     }
 
-    static func name(_ infno: String) -> String {
-        switch infno {
-        case "9001": "9001 sign-in"
-        case "1101": "1101 person information"
-        case "2101": "2101 pre-settlement"
-        case "2102": "2102 settlement"
-        case "2103": "2103 settlement cancel"
-        case "2201": "2201 registration"
-        case "2202": "2202 registration cancel"
-        case "2203": "2203 visit information"
-        case "2204": "2204 fee upload"
-        case "2205": "2205 fee upload cancel"
-        case "2206": "2206 pre-settlement"
-        case "2207": "2207 settlement"
-        case "2208": "2208 settlement cancel"
-        case "2601": "2601 reversal"
-        default: infno
-        }
-    }
-
     /// Sends one request; its `output`.
     /// - Throws: `.refused` with the centre's `err_msg`, `.unreachable` or `.malformed`.
     func call(_ infno: String, _ input: JSON, msgid: String? = nil, outcome: SettlementOutcome = .notCommitted) throws(POSError) -> JSON {
@@ -99,13 +79,13 @@ final class CentreClient {
         } catch let e as BackOfficeLinkError {
             throw POSError(e, outcome: outcome)
         } catch {
-            throw POSError(.malformed, "the centre's answer to \(Self.name(infno)) is not JSON (\(error))", outcome: outcome)
+            throw POSError(.malformed, "the centre's answer to \(FSITransactions.name(infno)) is not JSON (\(error))", outcome: outcome)
         }
         guard let code = answer["infcode"]?.scalarText else {
-            throw POSError(.malformed, "the centre's answer to \(Self.name(infno)) has no infcode", outcome: outcome)
+            throw POSError(.malformed, "the centre's answer to \(FSITransactions.name(infno)) has no infcode", outcome: outcome)
         }
         guard code == "0" else {
-            throw POSError(.refused, "the centre refused \(Self.name(infno)): \(answer["err_msg"]?.string ?? "(no err_msg)")", outcome: outcome)
+            throw POSError(.refused, "the centre refused \(FSITransactions.name(infno)): \(answer["err_msg"]?.string ?? "(no err_msg)")", outcome: outcome)
         }
         return answer["output"] ?? .object([])
     }
@@ -115,7 +95,7 @@ final class CentreClient {
         guard signNo == nil else { return }
         let out = try call("9001", .object([("signIn", .object([("opter_no", .string(institution.operatorNumber)), ("mac", .string("")), ("ip", .string("127.0.0.1"))]))]))
         guard let sign = out["signinoutb"]?["sign_no"]?.string else {
-            throw POSError(.malformed, "the centre's answer to 9001 sign-in has no sign_no")
+            throw POSError(.malformed, "the centre's answer to \(FSITransactions.name("9001")) has no sign_no")
         }
         signNo = sign
     }

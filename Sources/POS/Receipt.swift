@@ -191,7 +191,7 @@ public struct SettlementFigures: Hashable, Sendable {
     init(setlinfo s: JSON, infno: String) throws(POSError) {
         func money(_ k: String) throws(POSError) -> Money {
             guard let m = s[k]?.scalarText.flatMap({ Money(yuan: $0) }) else {
-                throw POSError(.malformed, "the centre's answer to \(CentreClient.name(infno)) has no amount \(k)")
+                throw POSError(.malformed, "the centre's answer to \(FSITransactions.name(infno)) has no amount \(k)")
             }
             return m
         }
@@ -203,7 +203,7 @@ public struct SettlementFigures: Hashable, Sendable {
         setlID = s["setl_id"]?.string ?? ""
         mdtrtID = s["mdtrt_id"]?.string ?? ""
         guard total == fund + account + cash else {
-            throw POSError(.malformed, "the centre's \(CentreClient.name(infno)) does not add up: \(total) ≠ \(fund) + \(account) + \(cash)")
+            throw POSError(.malformed, "the centre's \(FSITransactions.name(infno)) does not add up: \(total) ≠ \(fund) + \(account) + \(cash)")
         }
     }
 

@@ -33,7 +33,7 @@ public final class SettlementDesk {
             throw e
         }
         guard let base = out["baseinfo"], let psnNo = base["psn_no"]?.string, let insurance = out["insuinfo"]?.array?.first else {
-            throw POSError(.malformed, "the centre's answer to 1101 person information has no baseinfo or insuinfo")
+            throw POSError(.malformed, "the centre's answer to \(FSITransactions.name("1101")) has no baseinfo or insuinfo")
         }
         return CardholderAtCentre(
             psnNo: psnNo, name: base["psn_name"]?.string ?? "", certno: base["certno"]?.string ?? "",
@@ -73,7 +73,7 @@ public final class SettlementDesk {
     }
 
     func figures(_ output: JSON, _ infno: String) throws(POSError) -> SettlementFigures {
-        guard let s = output["setlinfo"] else { throw POSError(.malformed, "the centre's answer to \(CentreClient.name(infno)) has no setlinfo") }
+        guard let s = output["setlinfo"] else { throw POSError(.malformed, "the centre's answer to \(FSITransactions.name(infno)) has no setlinfo") }
         return try SettlementFigures(setlinfo: s, infno: infno)
     }
 
@@ -92,7 +92,7 @@ public final class SettlementDesk {
             } catch {
                 throw POSError(error.code, error.message, advice: error.advice, outcome: .unknown(msgid: msgid))
             }
-            throw POSError(.unreachable, "\(CentreClient.name(infno)) got no answer (\(error.message)); the message was reversed")
+            throw POSError(.unreachable, "\(FSITransactions.name(infno)) got no answer (\(error.message)); the message was reversed")
         }
     }
 
@@ -114,7 +114,7 @@ public final class SettlementDesk {
             )
         ])
         let reg = try centre.call("2201", registration)
-        guard let mdtrt = reg["data"]?["mdtrt_id"]?.string else { throw POSError(.malformed, "the centre's answer to 2201 registration has no mdtrt_id") }
+        guard let mdtrt = reg["data"]?["mdtrt_id"]?.string else { throw POSError(.malformed, "the centre's answer to \(FSITransactions.name("2201")) has no mdtrt_id") }
         events(.registered(mdtrtID: mdtrt))
         let batch = "B" + now.compact
         let visit: [(String, JSON)] = [("mdtrt_id", .string(mdtrt)), ("psn_no", .string(person.psnNo))]
