@@ -88,6 +88,13 @@ public struct POSError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The same failure, the settlement standing as `outcome` (tries, advice and the card's error kept).
+    public func with(outcome: SettlementOutcome) -> POSError {
+        var e = self
+        e.outcome = outcome
+        return e
+    }
+
     /// The message, where the settlement stands, and the advice.
     public var description: String {
         var text = message + "; " + outcome.sentence

@@ -128,15 +128,9 @@ public final class POSTerminal {
         let pin = try pad.pin(.social)
         var mustChange = rules.mustChange && rules.initial.contains(pin)
         do {
-            switch try social.verifyPIN(pin) {
-            case .verified: onEvent(.pinVerified)
-            case .wrong(let left):
-                throw POSError(
-                    .wrongPIN, "wrong social PIN, \(left) \(left == 1 ? "try" : "tries") left", advice: "ask the cardholder to enter it again",
-                    triesLeft: left)
-            case .blocked:
-                throw POSError(.pinBlocked, "the social PIN is blocked", advice: "the cardholder has it unblocked at a social-security service hall")
-            }
+            let result = try social.verifyPIN(pin)
+            if let failure = Self.failure(result) { throw failure }
+            onEvent(.pinVerified)
         } catch let e as TerminalError where e.code == .cardStatus && e.status == .conditionsNotSatisfied {
             // The card itself refuses VERIFY until the initial PIN is changed.
             mustChange = true
@@ -162,10 +156,19 @@ public final class POSTerminal {
             }
             throw POSError(error)
         }
+        if let failure = Self.failure(result) { throw failure }
+        onEvent(.pinChanged)
+    }
+
+    /// A refused social PIN as the cashier is told it; `nil` when verified.
+    static func failure(_ result: PINResult) -> POSError? {
         switch result {
-        case .verified: onEvent(.pinChanged)
-        case .wrong(let left): throw POSError(.wrongPIN, "wrong social PIN, \(left) \(left == 1 ? "try" : "tries") left", triesLeft: left)
-        case .blocked: throw POSError(.pinBlocked, "the social PIN is blocked", advice: "the cardholder has it unblocked at a social-security service hall")
+        case .verified: nil
+        case .wrong(let left):
+            POSError(
+                .wrongPIN, "wrong social PIN, \(left) \(left == 1 ? "try" : "tries") left", advice: "ask the cardholder to enter it again",
+                triesLeft: left)
+        case .blocked: POSError(.pinBlocked, "the social PIN is blocked", advice: "the cardholder has it unblocked at a social-security service hall")
         }
     }
 
@@ -195,10 +198,14 @@ public final class POSTerminal {
         onEvent(.cardPayment(due))
         let reference = "POS-" + receipt.setlID
         let host = LinkBankHost(link: desk.backOffice, reference: reference)
-        kernel.parameters.date = Self.bcd(desk.clock().compact, from: 2, count: 3)
-        kernel.parameters.time = Self.bcd(desk.clock().compact, from: 8, count: 3)
-        kernel.parameters.merchant = String(receipt.institutionName.unicodeScalars.filter(\.isASCII).prefix(20).map(Character.init))
-        if kernel.parameters.merchant.isEmpty { kernel.parameters.merchant = receipt.institutionCode }
+        // One assignment: the kernel works out its DOL values at each change of its parameters.
+        let now = desk.clock().compact
+        var parameters = kernel.parameters
+        parameters.date = Self.bcd(now, from: 2, count: 3)
+        parameters.time = Self.bcd(now, from: 8, count: 3)
+        parameters.merchant = String(receipt.institutionName.unicodeScalars.filter(\.isASCII).prefix(20).map(Character.init))
+        if parameters.merchant.isEmpty { parameters.merchant = receipt.institutionCode }
+        kernel.parameters = parameters
         var pinFailure: POSError?
         let result: PurchaseResult
         do throws(TerminalError) {
@@ -236,7 +243,7 @@ public final class POSTerminal {
                 do {
                     try desk.refund(reference)
                 } catch {
-                    throw POSError(error.code, error.message, advice: error.advice, outcome: .committed(setlID: receipt.setlID))
+                    throw error.with(outcome: .committed(setlID: receipt.setlID))
                 }
             }
             receipt.cash = due

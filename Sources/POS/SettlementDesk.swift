@@ -90,7 +90,7 @@ public final class SettlementDesk {
             do {
                 _ = try centre.call("2601", reversal)
             } catch {
-                throw POSError(error.code, error.message, advice: error.advice, outcome: .unknown(msgid: msgid))
+                throw error.with(outcome: .unknown(msgid: msgid))
             }
             throw POSError(.unreachable, "\(FSITransactions.name(infno)) got no answer (\(error.message)); the message was reversed")
         }
@@ -218,7 +218,7 @@ public final class SettlementDesk {
             do {
                 try refund(reference)
             } catch {
-                throw POSError(error.code, error.message, advice: error.advice, outcome: .committed(setlID: receipt.setlID))
+                throw error.with(outcome: .committed(setlID: receipt.setlID))
             }
         }
         var cancelled = receipt
