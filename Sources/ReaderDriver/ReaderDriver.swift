@@ -129,10 +129,10 @@ public final class ReaderDriver: Sendable {
         }
     }
 
-    /// The initial PIN of the card's region, when a terminal must refuse it.
-    func initialPIN(_ terminal: SocialTerminal) throws(TerminalError) -> String? {
-        try terminal.loadCardID()
-        guard let rule = CardProfiles.initialSocialPIN(region: Hex.encode(terminal.cardID.prefix(3))), rule.mustChange else { return nil }
+    /// The initial PIN of the card's region (its card ID read); with
+    /// `forced`, only where the region makes a terminal refuse it until changed.
+    static func initialPIN(_ t: SocialTerminal, forced: Bool) -> String? {
+        guard let rule = CardProfiles.initialSocialPIN(region: Hex.encode(t.cardID.prefix(3))), rule.mustChange || !forced else { return nil }
         return rule.pin
     }
 
@@ -140,12 +140,11 @@ public final class ReaderDriver: Sendable {
     public func verifyPIN(iType: Int) -> Result<String, DriverFailure> {
         call { (s: inout DriverState) throws(DriverFailure) -> String in
             let pin = try keypad(&s, "请输入密码")
-            var initial: String?
             let result = try withTerminal(&s, iType: iType, needsPSAM: false) { t throws(TerminalError) -> PINResult? in
                 try t.start()
-                initial = try initialPIN(t)
-                if pin == initial { return nil }
-                return try t.verifyPIN(pin)
+                try t.loadCardID()
+                if pin == Self.initialPIN(t, forced: true) { return nil }
+                return try t.verifyHere(pin)
             }
             guard let result else { throw DriverFailure(-35) }
             try Self.check(result)
@@ -158,11 +157,10 @@ public final class ReaderDriver: Sendable {
         call { (s: inout DriverState) throws(DriverFailure) -> String in
             let old = try keypad(&s, "请输入原密码", role: .old)
             let new = try newPIN(&s)
-            var initial: String?
             let result = try withTerminal(&s, iType: iType, needsPSAM: false) { t throws(TerminalError) -> PINResult? in
                 try t.start()
-                initial = try initialPIN(t) ?? CardProfiles.initialSocialPIN(region: Hex.encode(t.cardID.prefix(3)))?.pin
-                if new == initial { return nil }
+                try t.loadCardID()
+                if new == Self.initialPIN(t, forced: false) { return nil }
                 return try t.changePIN(old: old, new: new)
             }
             guard let result else { throw DriverFailure(-36) }
@@ -202,10 +200,7 @@ public final class ReaderDriver: Sendable {
                 let authenticate = { (t: SocialTerminal) throws(TerminalError) -> Void in
                     guard refusal == nil else { return }
                     if let pin {
-                        let r = try t.verifyHere(pin)
-                        if r != .verified {
-                            if case .wrong(let left) = r { refusal = DriverFailure(-51, "PIN校验失败，剩余次数\(left)次") } else { refusal = DriverFailure(-52) }
-                        }
+                        refusal = Self.failure(try t.verifyHere(pin))
                     } else {
                         try t.externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
                     }
@@ -242,7 +237,7 @@ public final class ReaderDriver: Sendable {
             var refusal: DriverFailure?
             try withTerminal(&s, iType: iType) { t throws(TerminalError) in
                 guard try Self.checkCard(t, expected) else { refusal = DriverFailure(-22); return }
-                if let rule = CardProfiles.initialSocialPIN(region: Hex.encode(t.cardID.prefix(3))), rule.mustChange, rule.pin == new {
+                if new == Self.initialPIN(t, forced: true) {
                     refusal = DriverFailure(-36)
                     return
                 }
@@ -268,10 +263,15 @@ public final class ReaderDriver: Sendable {
     }
 
     static func check(_ r: PINResult) throws(DriverFailure) {
+        if let failure = failure(r) { throw failure }
+    }
+
+    /// A refused PIN's code and text (−51 with the tries left, −52); `nil` when verified.
+    static func failure(_ r: PINResult) -> DriverFailure? {
         switch r {
-        case .verified: return
-        case .wrong(let left): throw DriverFailure(-51, "PIN校验失败，剩余次数\(left)次")
-        case .blocked: throw DriverFailure(-52)
+        case .verified: nil
+        case .wrong(let left): DriverFailure(-51, "PIN校验失败，剩余次数\(left)次")
+        case .blocked: DriverFailure(-52)
         }
     }
 
