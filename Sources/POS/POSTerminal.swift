@@ -71,7 +71,6 @@ public enum POSEvent {
     case settled(Receipt)
     case cardPayment(Money)
     case bankStep(String)
-    case undoing(String)
 }
 
 /// A POS: a card with its PSAM, and the back office.

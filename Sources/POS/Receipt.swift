@@ -69,12 +69,6 @@ public struct Receipt: Hashable, Sendable {
     /// The cancellation's settlement id.
     public var cancelID: String?
 
-    /// `110101********1234`.
-    public static func maskedSSN(_ ssn: String) -> String {
-        guard ssn.count > 10 else { return ssn }
-        return String(ssn.prefix(6)) + String(repeating: "*", count: ssn.count - 10) + String(ssn.suffix(4))
-    }
-
     public var json: JSON {
         var members: [(String, JSON)] = [
             ("kind", .string(kind.rawValue)), ("status", .string(status.rawValue)), ("institution", .string(institutionCode)),
@@ -140,7 +134,7 @@ public struct Receipt: Hashable, Sendable {
         institutionName = institution.name
         self.time = time
         personName = person.name
-        maskedSSN = Self.maskedSSN(person.certno)
+        maskedSSN = PANFormat.masked(person.certno)
         psnNo = person.psnNo
         self.cardNumber = cardNumber
         total = figures.total

@@ -144,40 +144,41 @@ struct POSCommand: ParsableCommand {
         }
 
         func perform(_ kind: Receipt.Kind) throws {
+            let lines = try saleItems()
+            let link = try backOffice.link()
+            let journal = backOffice.journalFile
+            let card = try source.makeTransport()
+            let psam = VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state()))
+            let pad = CLIPINPad(pins: pins, bankPinFile: bankPinFile)
+            let pos = POSTerminal(
+                card: TerminalSession(transport: card), psam: TerminalSession(transport: psam), backOffice: link,
+                institution: backOffice.institution(kind), rules: rules(region: nil), pad: pad)
+            var journalFailure: CLIError?
+            var settled: Receipt?
+            let quiet = json
+            pos.onEvent = { [unowned pos] event in
+                if case .cardRead(let info) = event { pos.rules = rules(region: info.region) }
+                if case .settled(let r) = event {
+                    settled = r
+                    do throws(CLIError) { try journal.append(r) } catch { journalFailure = error }
+                }
+                if !quiet, let line = POSCommand.describe(event) { printLine(line) }
+            }
             do {
-                let lines = try saleItems()
-                let link = try backOffice.link()
-                let journal = backOffice.journalFile
-                let card = try source.makeTransport()
-                let psam = VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state()))
-                let pad = CLIPINPad(pins: pins, bankPinFile: bankPinFile)
-                let pos = POSTerminal(
-                    card: TerminalSession(transport: card), psam: TerminalSession(transport: psam), backOffice: link,
-                    institution: backOffice.institution(kind), rules: rules(region: nil), pad: pad)
-                var journalFailure: CLIError?
-                let quiet = json
-                pos.onEvent = { [unowned pos] event in
-                    if case .cardRead(let info) = event { pos.rules = rules(region: info.region) }
-                    if case .settled(let r) = event {
-                        do throws(CLIError) { try journal.append(r) } catch { journalFailure = error }
-                    }
-                    if !quiet, let line = POSCommand.describe(event) { printLine(line) }
+                let receipt = try card.transaction({ () throws(POSError) in try pos.sale(kind, lines, options: options()) }) {
+                    POSError(TerminalError.transport($0, step: "PC/SC transaction"))
                 }
-                do {
-                    let receipt = try card.transaction({ () throws(POSError) in try pos.sale(kind, lines, options: options()) }) {
-                        POSError(TerminalError.transport($0, step: "PC/SC transaction"))
-                    }
-                    try journal.append(receipt)
-                    if let journalFailure { printError("sscard: warning: \(journalFailure.message)") }
-                    if json { printLine(receipt.json.serialized) } else { for l in receipt.lines { printLine(l) } }
-                } catch let e as POSError {
-                    if case .cancelled(let id) = e.outcome, var r = try? journal.find(id) {
-                        r.status = .cancelled
-                        try? journal.append(r)
-                    }
-                    if json { printLine(POSCommand.failureJSON(e).serialized) }
-                    throw CLIError(e.description, status: POSCommand.status(e))
+                try journal.append(receipt)
+                if let journalFailure { printError("sscard: warning: \(journalFailure.message)") }
+                if json { printLine(receipt.json.serialized) } else { for l in receipt.lines { printLine(l) } }
+            } catch let e as POSError {
+                // The journal's last word on the sale it took before the card payment.
+                if case .cancelled = e.outcome, var r = settled {
+                    r.status = .cancelled
+                    try? journal.append(r)
                 }
+                if json { printLine(POSCommand.failureJSON(e).serialized) }
+                throw CLIError(e.description, status: POSCommand.status(e))
             }
         }
     }
@@ -186,7 +187,7 @@ struct POSCommand: ParsableCommand {
         switch event {
         case .cardRead(let i):
             "card \(i.cardNumber) read: \(i.name), spec \(i.specVersion) (\(i.algorithm.name))\(i.genuine == true ? ", genuine" : "")"
-        case .person(let name, let psnNo, let balance): "centre: \(name) (\(Receipt.maskedSSN(psnNo))), personal account \(balance)"
+        case .person(let name, let psnNo, let balance): "centre: \(name) (\(PANFormat.masked(psnNo))), personal account \(balance)"
         case .pinVerified: "social PIN verified"
         case .pinChangeRequired: "the social PIN is still the initial one: it must be changed before the sale"
         case .pinChanged: "social PIN changed"
@@ -195,7 +196,6 @@ struct POSCommand: ParsableCommand {
         case .settled(let r): "settled: \(r.setlID)"
         case .cardPayment(let due): "card payment of \(due)"
         case .bankStep(let s): "  " + s
-        case .undoing(let s): s
         }
     }
 
