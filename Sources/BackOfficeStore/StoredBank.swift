@@ -178,9 +178,7 @@ public final class StoredBank: Sendable {
     /// `{"pan", "psn", "atc", "transaction_data", "aip", "iad", "arqc" (hex),
     /// "amount" (yuan), "channel" (pos|atm|counter), "withdrawal", "cross_bank", "reference"}`.
     public func respond(to body: [UInt8]) -> (status: Int, body: [UInt8]) {
-        func failure(_ status: Int, _ code: String, _ message: String) -> (Int, [UInt8]) { (status, Self.failure(code, message)) }
-        do {
-            let f = try FSIFields(root: try JSON.parse(body))
+        Self.answer(body) { f in
             func bytes(_ key: String) throws -> [UInt8] {
                 let text = try f.string(key, maxLength: 512)
                 do {
@@ -204,15 +202,24 @@ public final class StoredBank: Sendable {
             let decision = try authorize(
                 request, channel: channel, withdrawal: f.value("withdrawal") == .bool(true), crossBank: f.value("cross_bank") == .bool(true),
                 reference: try f.optionalString("reference", maxLength: 40))
-            return (200, decision.json.serializedBytes)
+            return decision.json
+        }
+    }
+
+    /// One request of the bank's HTTP interface: its body read as JSON
+    /// fields and handled; bad input 400, anything else 500, each as
+    /// `{"error", "message"}`.
+    static func answer(_ body: [UInt8], _ handle: (FSIFields) throws -> JSON) -> (status: Int, body: [UInt8]) {
+        do {
+            return (200, try handle(try FSIFields(root: try JSON.parse(body))).serializedBytes)
         } catch let e as JSONSyntaxError {
-            return failure(400, "badInput", e.description)
+            return (400, failure("badInput", e.description))
         } catch let e as FSIFieldError {
-            return failure(400, "badInput", e.description)
+            return (400, failure("badInput", e.description))
         } catch let e as BackOfficeError {
-            return failure(e.code == .badInput ? 400 : 500, e.code.description, e.message)
+            return (e.code == .badInput ? 400 : 500, failure(e.code.description, e.message))
         } catch {
-            return failure(500, "database", "\(error)")
+            return (500, failure("database", "\(error)"))
         }
     }
 }
@@ -270,18 +277,7 @@ extension StoredBank {
 
     /// Answers the bank's refund endpoint: `{"reference"}`.
     public func respondRefund(to body: [UInt8]) -> (status: Int, body: [UInt8]) {
-        do {
-            let f = try FSIFields(root: try JSON.parse(body))
-            return (200, try refund(reference: try f.string("reference", maxLength: 40)).serializedBytes)
-        } catch let e as JSONSyntaxError {
-            return (400, Self.failure("badInput", e.description))
-        } catch let e as FSIFieldError {
-            return (400, Self.failure("badInput", e.description))
-        } catch let e as BackOfficeError {
-            return (500, Self.failure(e.code.description, e.message))
-        } catch {
-            return (500, Self.failure("database", "\(error)"))
-        }
+        Self.answer(body) { f in try refund(reference: try f.string("reference", maxLength: 40)) }
     }
 
     static func failure(_ code: String, _ message: String) -> [UInt8] {
