@@ -1,6 +1,8 @@
 // SSCard — the CLI's one user of libc: writing to descriptors, the
 // no-echo prompt, the exit status.
 
+import FoundationEssentials
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -87,12 +89,12 @@ extension System {
     /// Appends one line to a file (created with mode 0600, its folder with
     /// 0700) in one write, and syncs it; why it could not, or `nil`.
     static func appendLine(_ path: String, _ line: String) -> String? {
-        var folder = ""
-        for part in path.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
-            folder += folder.isEmpty && !path.hasPrefix("/") ? String(part) : (folder == "/" ? "" : "/") + part
-            if folder.isEmpty { folder = "/" }
-            if folder != "/" && access(folder, F_OK) != 0 && mkdir(folder, 0o700) != 0 && errno != EEXIST {
-                return "cannot create \(folder): \(String(cString: strerror(errno)))"
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            let folder = String(path[..<slash])
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                return "cannot create \(folder): \(error)"
             }
         }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
