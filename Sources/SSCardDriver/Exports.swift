@@ -34,36 +34,40 @@ let shared: Result<ReaderDriver, DriverFailure> = {
     }
 }()
 
-/// Writes a result into the caller's buffer; the return code.
+/// Writes a result into the caller's buffer; the return code. An output
+/// that does not fit the callers' buffer (`maxoutput`) is −42; an error
+/// text is cut, at a character, to fit.
 func finish(_ result: Result<String, DriverFailure>, _ out: UnsafeMutablePointer<CChar>?) -> Int {
     let driver = try? shared.get()
     let limit = driver?.configuration.maximumOutput ?? 1024
     func encoded(_ text: String) -> [UInt8] { driver?.encode(text) ?? Array(text.utf8) }
-    func write(_ text: String) {
+    func write(_ bytes: [UInt8]) {
         guard let out else { return }
-        var bytes = encoded(text)
-        // Only an error text can be long here (the output was checked): cut it at a character.
-        while bytes.count > limit - 1 { bytes = encoded(String(text.prefix(max(0, text.count - (bytes.count - limit + 1))))) }
-        bytes.withUnsafeBytes { raw in
-            out.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
-                for (i, b) in raw.enumerated() { dst[i] = b }
-                dst[bytes.count] = 0
-            }
+        out.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
+            for (i, b) in bytes.enumerated() { dst[i] = b }
+            dst[bytes.count] = 0
         }
+    }
+    func fail(_ f: DriverFailure) -> Int {
+        var text = f.text
+        var bytes = encoded(text)
+        while bytes.count >= limit {
+            text.removeLast()
+            bytes = encoded(text)
+        }
+        write(bytes)
+        return f.code
     }
     switch result {
     case .success(let text):
-        let size = encoded(text).count + 1
-        guard size <= limit else {
-            let f = DriverFailure(-42, "运算数据长度错 (the output is \(size) bytes, over maxoutput = \(limit))")
-            write(f.text)
-            return f.code
+        let bytes = encoded(text)
+        guard bytes.count < limit else {
+            return fail(DriverFailure(-42, "运算数据长度错 (the output is \(bytes.count + 1) bytes, over maxoutput = \(limit))"))
         }
-        write(text)
+        write(bytes)
         return 0
     case .failure(let f):
-        write(f.text)
-        return f.code
+        return fail(f)
     }
 }
 
