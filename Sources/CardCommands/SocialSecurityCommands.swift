@@ -5,6 +5,7 @@
 // MAC its `macInput()`, then `appendingMAC(_:)`.
 
 public import CardAPDU
+import CardStandards
 
 /// The PSAM's CIPHER DATA operation (P1).
 public enum PSAMCipherOperation: UInt8, Hashable, Sendable {
@@ -42,5 +43,65 @@ extension CommandAPDU {
     /// PSAM CIPHER DATA `80 FA P1 00` under the delivered session key.
     public static func psamCipherData(_ operation: PSAMCipherOperation, data: [UInt8]) throws(APDUFormatError) -> CommandAPDU {
         try make(0x80, 0xFA, operation.rawValue, 0x00, data: data)
+    }
+}
+
+// MARK: The medical purse (DF04, CLA B0) and the PSAM's purchase commands
+
+/// What GET BALANCE `B0 26 00 P2` answers besides the balance [INFERRED].
+public enum PurseBalanceForm: UInt8, Hashable, Sendable {
+    case balance = 0x01
+    case withOfflineATC = 0x02
+    case withOnlineATC = 0x03
+}
+
+extension CommandAPDU {
+    /// GET BALANCE `B0 26 00 P2`: the balance (4 bytes), with an ATC (6).
+    public static func purseBalance(_ form: PurseBalanceForm = .balance) -> CommandAPDU {
+        CommandAPDU(short: 0xB0, 0x26, 0x00, form.rawValue, ne: form == .balance ? 4 : 6)
+    }
+
+    /// INITIALIZE FOR PURCHASE `B0 28 01 01 13`: key index ‖ amount ‖
+    /// terminal number ‖ bill total ‖ RFU (MedicalPurse.swift) [INFERRED layout].
+    public static func purseInitializeForPurchase(
+        keyIndex: UInt8, amount: UInt32, terminal: [UInt8], billTotal: UInt32
+    ) throws(APDUFormatError) -> CommandAPDU {
+        guard terminal.count == 6 else {
+            throw APDUFormatError(.valueOutOfRange, offset: 0, reason: "a terminal number is 6 bytes, not \(terminal.count)")
+        }
+        let data = [keyIndex] + MedicalPurse.bigEndian(amount, 4) + terminal + MedicalPurse.bigEndian(billTotal, 4) + [0, 0, 0, 0]
+        return try make(0xB0, 0x28, 0x01, 0x01, data: data, ne: 0x16)
+    }
+
+    /// DEBIT FOR PURCHASE `B0 2C 01 00 0F`: terminal serial ‖ date ‖ time ‖ MAC1 → TAC ‖ MAC2.
+    public static func purseDebitForPurchase(terminalSerial: [UInt8], dateTime: [UInt8], mac1: [UInt8]) throws(APDUFormatError) -> CommandAPDU {
+        guard terminalSerial.count == 4, dateTime.count == 7, mac1.count == 4 else {
+            throw APDUFormatError(.valueOutOfRange, offset: 0, reason: "DEBIT FOR PURCHASE takes a 4-byte serial, a 7-byte date and time and a 4-byte MAC1")
+        }
+        return try make(0xB0, 0x2C, 0x01, 0x00, data: terminalSerial + dateTime + mac1, ne: 8)
+    }
+
+    /// GET TRANSACTION PROOF `B0 2E 00 06 02 ATC` → MAC2 ‖ TAC of the debit with that offline ATC.
+    public static func purseTransactionProof(atc: UInt16) -> CommandAPDU {
+        CommandAPDU(short: 0xB0, 0x2E, 0x00, 0x06, data: [UInt8(atc >> 8), UInt8(atc & 0xFF)], ne: 8)
+    }
+
+    /// PSAM INIT SAM FOR PURCHASE `80 70 01 00`: the card's random and ATC,
+    /// the purchase, the key version and algorithm, the diversification
+    /// factors (the card's first) → terminal serial ‖ MAC1.
+    public static func psamInitializeForPurchase(
+        random: [UInt8], atc: UInt16, amount: UInt32, dateTime: [UInt8], keyVersion: UInt8, algorithm: UInt8, factors: [UInt8]
+    ) throws(APDUFormatError) -> CommandAPDU {
+        guard random.count == 4, dateTime.count == 7, factors.count % 8 == 0, factors.count <= 24 else {
+            throw APDUFormatError(.valueOutOfRange, offset: 0, reason: "INIT SAM FOR PURCHASE takes a 4-byte random, a 7-byte date and time and up to three 8-byte factors")
+        }
+        let data = random + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + MedicalPurse.bigEndian(amount, 4) + [MedicalPurse.purchaseType] + dateTime
+            + [keyVersion, algorithm] + factors
+        return try make(0x80, 0x70, 0x01, 0x00, data: data, ne: 8)
+    }
+
+    /// PSAM CREDIT SAM FOR PURCHASE `80 72 00 00 04 MAC2`: the card's MAC2 checked.
+    public static func psamCreditForPurchase(mac2: [UInt8]) throws(APDUFormatError) -> CommandAPDU {
+        try make(0x80, 0x72, 0x00, 0x00, data: mac2)
     }
 }

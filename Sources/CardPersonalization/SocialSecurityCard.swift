@@ -11,7 +11,7 @@
 //   │   ├── EF06 (SFI 6)         holder data, free (2.00) or RK (3.00) read
 //   │   ├── EF07 (SFI 7), EF08   fingerprint, photo: RK read
 //   │   ├── DF01 D15600000500    公共应用: EF05 户籍 (PIN or RK)
-//   │   ├── DF02 … DF04, DF07    DF04/EF05 医保, EF08 medical log (cyclic)
+//   │   ├── DF02 … DF04, DF07    DF04/EF05 医保, EF08 medical log (cyclic), the purse (EF 0002, DPK, DTK)
 //   │   ├── PINs                 social (00), query (01, some regions)
 //   │   └── keys                 IRK, STK, UKSSSE (04), PUK (06), RKSSSE (0A)
 //   └── DDF "1PAY.SYS.DDF01"
@@ -61,6 +61,8 @@ public struct SocialSecurityProfile: Sendable {
     /// cardholder's: what python-emv's emvtool can display.
     public var pbocSample = false
     public var pbocOptions = PBOCOptions()
+    /// The medical purse's balance at issuance, in fen (DF04; generated test money).
+    public var medicalPurseBalance: UInt32 = 50_000
     public var defaultSeed: UInt64 = 1
 
     public var algorithm: SocialSecurityAlgorithm { specVersion.hasPrefix("3") ? .sm4 : .des }

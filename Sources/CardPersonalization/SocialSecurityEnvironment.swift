@@ -98,6 +98,7 @@ extension SocialSecurityProfile {
                 fid: FileID(rawValue: 0xEF08), sfi: SFI(rawValue: 8), content: .transparent(TransparentFile(data: [UInt8](repeating: 0, count: 0x1000))),
                 access: AccessRules(read: rk, update: uk))), label: "ef08", under: ssse)
         let pinOrRK = AccessRule.pinOrKey(pin: SocialSecurity.socialPIN, key: SocialSecurity.readKey)
+        var purseKeys: [CardKey] = []
         for (n, fid, _) in labels {
             let df = fs.add(.df(DedicatedFile(fid: FileID(rawValue: fid), name: SocialSecurity.aid(n))), label: "df\(String(fid, radix: 16).suffix(2))", under: ssse)
             switch fid {
@@ -117,6 +118,16 @@ extension SocialSecurityProfile {
                         fid: FileID(rawValue: 0xEF08), sfi: SFI(rawValue: 8),
                         content: .records(RecordFile(structure: .cyclic, recordSize: 0x1C, maxRecords: 30)),
                         access: AccessRules(read: pinOrRK, update: .never, append: uk))), label: "df04-ef08", under: df)
+                // The medical purse (MedicalPurse.swift): internal, never read.
+                fs.add(
+                    .ef(ElementaryFile(
+                        fid: MedicalPurseRecord.fid,
+                        content: .transparent(TransparentFile(data: MedicalPurseRecord(balance: medicalPurseBalance).bytes)),
+                        access: AccessRules(read: .never, update: .never))), label: "df04-purse", under: df)
+                purseKeys = [
+                    CardKey(label: "DPK", df: df, number: SocialSecurity.purchaseKeyIndex, usage: .purchase, algorithm: alg, value: cardKey(PSAM.KeyID.dpk)),
+                    CardKey(label: "DTK", df: df, number: 0x02, usage: .transactionAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.dtk)),
+                ]
             default:
                 break
             }
@@ -141,7 +152,7 @@ extension SocialSecurityProfile {
             CardKey(label: "UKSSSE", df: ssse, number: SocialSecurity.updateKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.ukSSSE)),
             CardKey(label: "PUK", df: ssse, number: SocialSecurity.reloadKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.puk)),
             CardKey(label: "RKSSSE", df: ssse, number: SocialSecurity.readKey, usage: .externalAuthentication, algorithm: alg, value: cardKey(PSAM.KeyID.rkSSSE)),
-        ]
+        ] + purseKeys
         return SocialSecurityEnvironment(ssse: ssse, pins: pins, keys: keys)
     }
 }

@@ -23,6 +23,6 @@ public enum TestIssuer {
 
     /// The key identifiers the PSAM holds.
     public static let keyIDs: [UInt8] = [
-        PSAM.KeyID.irk, PSAM.KeyID.stk, PSAM.KeyID.rkSSSE, PSAM.KeyID.puk, PSAM.KeyID.ukSSSE,
+        PSAM.KeyID.irk, PSAM.KeyID.stk, PSAM.KeyID.rkSSSE, PSAM.KeyID.puk, PSAM.KeyID.ukSSSE, PSAM.KeyID.dpk, PSAM.KeyID.dtk,
     ]
 }

@@ -29,6 +29,10 @@ public enum VirtualPSAM {
                     content: .transparent(TransparentFile(data: SocialSecurityProfile.bcd(terminalNumber))),
                     access: AccessRules(read: .always, update: .never))), label: "terminal-\(suffix)", under: env)
             let adf = fs.add(.df(DedicatedFile(fid: FileID(rawValue: 0xDF01), name: PSAM.aid)), label: "psam-\(suffix)", under: env)
+            fs.add(
+                .ef(ElementaryFile(
+                    fid: FileID(rawValue: 0x0019), content: .transparent(TransparentFile(data: [0, 0, 0, 0])),
+                    access: AccessRules(read: .always, update: .never))), label: "serial-\(suffix)", under: adf)
             for id in TestIssuer.keyIDs {
                 keys.append(
                     CardKey(

@@ -13,6 +13,10 @@ public enum KeyUsage: String, Hashable, Sendable, CaseIterable {
     case maintenance
     /// An issuer master key, from which card keys are diversified (a PSAM holds these).
     case master
+    /// The medical purse's purchase key (DPK): MAC1 and MAC2.
+    case purchase
+    /// The medical purse's TAC key (DTK).
+    case transactionAuthentication
     /// PBOC: the card's unique key for application cryptograms (UDK-AC).
     case applicationCryptogram
     /// PBOC: the card's unique key for issuer-script MACs (UDK-MAC).

@@ -43,10 +43,24 @@ public enum SocialSecurity {
     public static let updateKey: UInt8 = 0x04  // UKSSSE
     public static let reloadKey: UInt8 = 0x06  // PUK: PIN reload and unblock
     public static let readKey: UInt8 = 0x0A  // RKSSSE
+    /// The medical purse's purchase key index (INITIALIZE FOR PURCHASE's first byte) [INFERRED].
+    public static let purchaseKeyIndex: UInt8 = 0x01
     /// The social PIN's reference (VERIFY P2).
     public static let socialPIN: UInt8 = 0x00
     /// The query PIN's reference, where a profile has one.
     public static let queryPIN: UInt8 = 0x01
+}
+
+/// The medical offline purse of DF04 (spec/ssc.md §2.1): its numbers as
+/// card, PSAM, terminal and HSM write them.
+public enum MedicalPurse {
+    /// The transaction type of a purchase in the log and the MACs [INFERRED: PBOC's 06].
+    public static let purchaseType: UInt8 = 0x06
+
+    /// `v` as `n` big-endian bytes (amounts are 4 bytes in fen, ATCs 2).
+    public static func bigEndian(_ v: UInt32, _ n: Int) -> [UInt8] {
+        (0..<n).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) }
+    }
 }
 
 /// The terminal's security module for the social-security card.
@@ -61,6 +75,25 @@ public enum PSAM {
         public static let rkSSSE: UInt8 = 0x0A
         public static let puk: UInt8 = 0x10
         public static let ukSSSE: UInt8 = 0x12
+        /// The medical purse's purchase and TAC keys [INFERRED: SC-RW
+        /// appendix B as quoted has no purse keys; these identifiers are SSCard's].
+        public static let dpk: UInt8 = 0x3A
+        public static let dtk: UInt8 = 0x3B
+
+        /// The HSM's key address of an identifier (SC-RW appendix B, the
+        /// first version): `0170` IRK … `0094` UKSSSE; the purse keys' [INFERRED].
+        public static func address(_ id: UInt8) -> UInt16? {
+            switch id {
+            case irk: 0x0170
+            case stk: 0x0173
+            case rkSSSE: 0x004C
+            case puk: 0x0090
+            case ukSSSE: 0x0094
+            case dpk: 0x01A0
+            case dtk: 0x01A3
+            default: nil
+            }
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 // commands of spec/ssc.md §2.1 beyond the card OS's ISO set — EXTERNAL and
 // INTERNAL AUTHENTICATE with diversified keys, CHANGE PIN `805E`, PIN
 // CHANGE/UNBLOCK `8424` under MAC, APPLICATION BLOCK `841E`, CARD BLOCK
-// `8416` — and the blocked application's `9303`.
+// `8416` — the blocked application's `9303`, and DF04's medical purse
+// (CLA `B0`, MedicalPurse.swift).
 //
 // SELECT, READ/UPDATE RECORD/BINARY, VERIFY, GET CHALLENGE and GET
 // RESPONSE are the card OS's; the SSSE's files carry the access rules of
@@ -28,12 +29,15 @@ public struct SocialSecurityApplet: Applet {
         self.algorithm = algorithm
     }
 
-    public func process(_ c: CommandAPDUView, card: inout VirtualCard, session: inout NoAppletSession) throws(CardStatusError) -> CardAnswer? {
+    public func process(_ c: CommandAPDUView, card: inout VirtualCard, session: inout SocialSecuritySession) throws(CardStatusError) -> CardAnswer? {
         let cla = c.cla, ins = c.ins
         // A blocked application: every command but SELECT (and the block itself) answers 9303.
         if card.state.files[ssse].df?.blocked == true, ins != 0xA4, !(cla == 0x84 && ins == 0x1E) {
             throw CardStatusError(.applicationBlocked)
         }
+        if cla == 0xB0 { return try purse(c, &card, &session) }
+        // Any other command but GET RESPONSE ends a purchase begun by INITIALIZE.
+        if ins != 0xC0 { session.purchase = nil }
         switch Self.table.lookup(cla: cla, ins: ins) {
         case .handler(let handler): return try handler(self, c, &card)
         case .wrongClass: throw .claNotSupported
