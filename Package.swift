@@ -140,8 +140,8 @@ let package = Package(
         .target(
             name: "ReaderDriver",
             dependencies: [
-                "CardAPDU", "CardImage", "CardPersonalization", "CardRuntime", "CardSimulator", "CardStandards", "CardTransport",
-                "CardTransportPCSC", "Terminal",
+                "CardAPDU", "CardCommands", "CardCrypto", "CardImage", "CardPersonalization", "CardRuntime", "CardSimulator",
+                "CardStandards", "CardTransport", "CardTransportPCSC", "Terminal",
             ],
             swiftSettings: swiftSettings),
         .target(name: "SSCardDriver", dependencies: ["ReaderDriver"], swiftSettings: swiftSettings),
@@ -162,6 +162,7 @@ let package = Package(
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
                 "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands", "POS",
+                "ReaderDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

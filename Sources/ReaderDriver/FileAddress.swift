@@ -6,6 +6,7 @@
 // no tags is a transparent file, read whole. iReadCard's output keeps the
 // skeleton with each tag replaced by its value (§2.5).
 
+import CardAPDU
 import CardStandards
 
 /// One file of a `pFileAddr`.
@@ -64,6 +65,62 @@ public struct FileGroup: Hashable, Sendable {
         case 0x02, 0x03, 0x07, 0x08, 0x0A, 0x20, 0x8B:
             return trimmed.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? String(decoding: trimmed, as: UTF8.self) : nil
         default: return nil
+        }
+    }
+}
+
+/// One file of a `pWriteData` (reader-api.md §2.6): the values of the tags
+/// its `pFileAddr` group names, in order, or a transparent file's content.
+public struct FileWrite: Sendable {
+    public var group: FileGroup
+    public var records: [(tag: UInt8, value: [UInt8])]
+    /// A transparent file's new content (its group has no tags).
+    public var content: [UInt8]?
+
+    /// `pWriteData` against the groups of its `pFileAddr`: the same files in
+    /// the same order, a value for each tag (`||` an empty one); −23 naming
+    /// what differs, −41 for a value the tag's type cannot hold.
+    public static func parse(_ text: String?, matching groups: [FileGroup]) throws(DriverFailure) -> [FileWrite] {
+        func bad(_ why: String) -> DriverFailure { DriverFailure(-23, "传入数据不合法 (pWriteData: \(why))") }
+        guard let text, !text.isEmpty else { throw bad("empty") }
+        guard text.utf8.count <= 70_000 else { throw bad("over 70000 bytes") }
+        guard text.hasSuffix("$") else { throw bad("each file ends in $") }
+        let parts = text.dropLast().split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == groups.count else { throw bad("\(parts.count) files, pFileAddr names \(groups.count)") }
+        var out: [FileWrite] = []
+        for (raw, g) in zip(parts, groups) {
+            var fields = raw.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 2, fields.removeLast() == "" else { throw bad("\"\(raw.prefix(40))\": a file and each value end in |") }
+            guard fields.removeFirst().uppercased() == g.label.uppercased() else { throw bad("file \(out.count + 1) is not \(g.label), as in pFileAddr") }
+            if g.tags.isEmpty {
+                guard fields.count == 1, let bytes = try? Hex.decode(fields[0]), !bytes.isEmpty, bytes.count <= 0x8000 else {
+                    throw DriverFailure(-41, "运算数据含非法字符 (\(g.label): a transparent file's content is one hex value)")
+                }
+                out.append(FileWrite(group: g, records: [], content: bytes))
+                continue
+            }
+            guard fields.count == g.tags.count else { throw bad("\(g.label) has \(fields.count) values for \(g.tags.count) tags") }
+            var records: [(tag: UInt8, value: [UInt8])] = []
+            for (tag, value) in zip(g.tags, fields) {
+                guard let bytes = FileGroup.bytes(tag: tag, value), bytes.count <= 253 else {
+                    throw DriverFailure(-41, "运算数据含非法字符 (\(g.label) tag \(Hex.encode([tag])): \"\(value.prefix(40))\" is not a value of its type)")
+                }
+                records.append((tag, bytes))
+            }
+            out.append(FileWrite(group: g, records: records, content: nil))
+        }
+        return out
+    }
+}
+
+extension FileGroup {
+    /// The inverse of ``text(tag:_:)``: names as GBK, `an` items as ASCII, the rest from hex.
+    public static func bytes(tag: UInt8, _ text: String) -> [UInt8]? {
+        switch tag {
+        case 0x09, 0x4E, 0x21: return GBK.encode(text)
+        case 0x02, 0x03, 0x07, 0x08, 0x0A, 0x20, 0x8B:
+            return text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? Array(text.utf8) : nil
+        default: return try? Hex.decode(text)
         }
     }
 }

@@ -28,8 +28,12 @@ public final class ReaderDriver: Sendable {
     struct DriverState: @unchecked Sendable {
         /// The virtual card, kept between calls as a card stays in a reader.
         var card: (any CardTransport)?
+        /// The virtual PSAM, kept: its terminal transaction serial counts on.
+        var psam: VirtualCardTransport?
         /// Lines of a `file:` PIN source already used.
         var pinLinesUsed = 0
+        /// An HSM chain between its steps: the card stays powered and held.
+        var chain: HSMChain?
     }
 
     public init(configuration: DriverConfiguration) {
@@ -37,14 +41,29 @@ public final class ReaderDriver: Sendable {
         state = Mutex(DriverState())
     }
 
-    /// Runs one driver function with the lock held.
-    func call<T>(_ body: (inout DriverState) throws(DriverFailure) -> T) -> Result<T, DriverFailure> {
+    /// Runs one driver function with the lock held. A function that does not
+    /// continue an HSM chain ends any chain left waiting (its card closed).
+    func call<T>(continuing: Bool = false, _ body: (inout DriverState) throws(DriverFailure) -> T) -> Result<T, DriverFailure> {
         state.withLock { s in
+            if !continuing, let chain = s.chain {
+                s.chain = nil
+                chain.close()
+            }
             do throws(DriverFailure) {
                 return .success(try body(&s))
             } catch {
                 return .failure(error)
             }
+        }
+    }
+
+    /// A terminal step's failure as the driver reports it.
+    @discardableResult
+    static func onCard<T>(_ body: () throws(TerminalError) -> T) throws(DriverFailure) -> T {
+        do {
+            return try body()
+        } catch {
+            throw failure(error)
         }
     }
 
@@ -85,15 +104,22 @@ public final class ReaderDriver: Sendable {
         guard iType != 2 else { throw DriverFailure(-1, "卡类型不对 (the card is a contact card; it has no contactless interface)") }
     }
 
+    /// The social-security terminal over the configured card and the virtual PSAM.
+    func openTerminal(_ s: inout DriverState, iType: Int) throws(DriverFailure) -> (SocialTerminal, any CardTransport) {
+        try checkType(iType)
+        let card = try transport(&s)
+        let psam = s.psam ?? VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state(terminalNumber: configuration.terminal)))
+        s.psam = psam
+        return (SocialTerminal(card: TerminalSession(transport: card), psam: TerminalSession(transport: psam)), card)
+    }
+
     /// A social-security terminal on the card and the PSAM, run with the card held, and closed after.
     func withTerminal<T>(
         _ s: inout DriverState, iType: Int, needsPSAM: Bool = true, _ body: (SocialTerminal) throws(TerminalError) -> T
     ) throws(DriverFailure) -> T {
         try checkType(iType)
         guard configuration.psam || !needsPSAM else { throw DriverFailure(-2201) }
-        let card = try transport(&s)
-        let psam = VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state()))
-        let terminal = SocialTerminal(card: TerminalSession(transport: card), psam: TerminalSession(transport: psam))
+        let (terminal, card) = try openTerminal(&s, iType: iType)
         defer { card.disconnect() }
         do {
             return try card.transaction({ () throws(TerminalError) in try body(terminal) }) { .transport($0, step: "open the reader") }
@@ -184,6 +210,11 @@ public final class ReaderDriver: Sendable {
         return Hex.encode(id.cardID) == expected.cardID && String(id.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
     }
 
+    /// Whether EF05 as read is the card `pCardInfo` names.
+    static func matches(_ issuer: SocialCardInfo, _ expected: (cardID: String, cardNumber: String)) -> Bool {
+        Hex.encode(issuer.cardID) == expected.cardID && String(issuer.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
+    }
+
     /// `iReadCard`: the files of `pFileAddr`, after the PIN (`iAuthType` 1) or
     /// the external authentication with RKSSSE through the PSAM (2); the card
     /// must be the one `pCardInfo` names.
@@ -214,18 +245,24 @@ public final class ReaderDriver: Sendable {
                 return out
             }
             if let refusal { throw refusal }
-            var text = ""
-            for (g, vs) in zip(groups, values) {
-                text += g.label + "|"
-                if g.tags.isEmpty {
-                    text += Hex.encode(vs.first ?? []) + "|"
-                } else {
-                    for (tag, v) in zip(g.tags, vs) { text += (FileGroup.text(tag: tag, v) ?? Hex.encode(v)) + "|" }
-                }
-                text += "$"
-            }
-            return text
+            return Self.readOutput(groups, values)
         }
+    }
+
+    /// iReadCard's output: `pFileAddr`'s skeleton with each tag replaced by
+    /// its value (a transparent file's content in hex).
+    static func readOutput(_ groups: [FileGroup], _ values: [[[UInt8]]]) -> String {
+        var text = ""
+        for (g, vs) in zip(groups, values) {
+            text += g.label + "|"
+            if g.tags.isEmpty {
+                text += Hex.encode(vs.first ?? []) + "|"
+            } else {
+                for (tag, v) in zip(g.tags, vs) { text += (FileGroup.text(tag: tag, v) ?? Hex.encode(v)) + "|" }
+            }
+            text += "$"
+        }
+        return text
     }
 
     /// `iReloadPIN`: at a service hall, a new PIN (twice) loaded under the PSAM's keys (EA key 06, `8424 0001`).

@@ -6,9 +6,8 @@
 // caller's buffer as NUL-terminated GBK (UTF-8 on request), at most 1024
 // bytes, and returns 0 or the negative code. The header is driver/SSCardDriver.h.
 //
-// This first part of the driver exports iReadCardBas, iReadCard,
-// iVerifyPIN, iChangePIN, iReloadPIN, iUnblockPIN, iGetCardType and
-// iGetReaderInfo.
+// All 23 functions of reader-api.md §1.2 (the 9 PSAM functions and the 14
+// HSM steps), and iGetCardType and iGetReaderInfo.
 
 import ReaderDriver
 
@@ -138,4 +137,93 @@ public func iGetReaderInfo(_ pReaderSN: UnsafeMutablePointer<CChar>?, _ pPsamTer
             return finish(.success(info.serial), pReaderSN)
         }
     }
+}
+
+public typealias CString = UnsafeMutablePointer<CChar>
+
+@_cdecl("iWriteCard")
+public func iWriteCard(_ iType: Int32, _ pCardInfo: CString?, _ pFileAddr: CString?, _ pWriteData: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.writeCard(iType: Int(iType), cardInfo: text(pCardInfo), fileAddress: text(pFileAddr), writeData: text(pWriteData)) }
+}
+
+@_cdecl("iDoDebit")
+public func iDoDebit(_ iType: Int32, _ pCardInfo: CString?, _ pPayInfo: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.doDebit(iType: Int(iType), cardInfo: text(pCardInfo), payInfo: text(pPayInfo)) }
+}
+
+@_cdecl("iReadDebitRecord")
+public func iReadDebitRecord(_ iType: Int32, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.readDebitRecord(iType: Int(iType)) }
+}
+
+// MARK: The HSM steps
+
+@_cdecl("iReadCardBas_HSM_Step1")
+public func iReadCardBas_HSM_Step1(_ iType: Int32, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.readCardBasStep1(iType: Int(iType)) }
+}
+
+@_cdecl("iReadCardBas_HSM_Step2")
+public func iReadCardBas_HSM_Step2(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.readCardBasStep2(pKey: text(pKey)) }
+}
+
+@_cdecl("iReadCard_HSM_Step1")
+public func iReadCard_HSM_Step1(_ iType: Int32, _ pCardInfo: CString?, _ pFileAddr: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.readCardStep1(iType: Int(iType), cardInfo: text(pCardInfo), fileAddress: text(pFileAddr)) }
+}
+
+@_cdecl("iReadCard_HSM_Step2")
+public func iReadCard_HSM_Step2(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.readCardStep2(pKey: text(pKey)) }
+}
+
+@_cdecl("iWriteCard_HSM_Step1")
+public func iWriteCard_HSM_Step1(_ iType: Int32, _ pCardInfo: CString?, _ pFileAddr: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.writeCardStep1(iType: Int(iType), cardInfo: text(pCardInfo), fileAddress: text(pFileAddr)) }
+}
+
+@_cdecl("iWriteCard_HSM_Step2")
+public func iWriteCard_HSM_Step2(_ pKey: CString?, _ pWriteData: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.writeCardStep2(pKey: text(pKey), writeData: text(pWriteData)) }
+}
+
+@_cdecl("iReloadPIN_HSM_Step1")
+public func iReloadPIN_HSM_Step1(_ iType: Int32, _ pCardInfo: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.reloadPINStep1(iType: Int(iType), cardInfo: text(pCardInfo)) }
+}
+
+@_cdecl("iReloadPIN_HSM_Step2")
+public func iReloadPIN_HSM_Step2(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.reloadPINStep2(pKey: text(pKey)) }
+}
+
+@_cdecl("iReloadPIN_HSM_Step3")
+public func iReloadPIN_HSM_Step3(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.reloadPINStep3(pKey: text(pKey)) }
+}
+
+@_cdecl("iUnblockPIN_HSM_Step1")
+public func iUnblockPIN_HSM_Step1(_ iType: Int32, _ pCardInfo: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.unblockPINStep1(iType: Int(iType), cardInfo: text(pCardInfo)) }
+}
+
+@_cdecl("iUnblockPIN_HSM_Step2")
+public func iUnblockPIN_HSM_Step2(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.unblockPINStep2(pKey: text(pKey)) }
+}
+
+@_cdecl("iUnblockPIN_HSM_Step3")
+public func iUnblockPIN_HSM_Step3(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.unblockPINStep3(pKey: text(pKey)) }
+}
+
+@_cdecl("iDoDebit_HSM_Step1")
+public func iDoDebit_HSM_Step1(_ iType: Int32, _ pCardInfo: CString?, _ pPayInfo: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.doDebitStep1(iType: Int(iType), cardInfo: text(pCardInfo), payInfo: text(pPayInfo)) }
+}
+
+@_cdecl("iDoDebit_HSM_Step2")
+public func iDoDebit_HSM_Step2(_ pKey: CString?, _ pOutInfo: CString?) -> Int {
+    run(pOutInfo) { $0.doDebitStep2(pKey: text(pKey)) }
 }

@@ -40,6 +40,22 @@ public struct PurseDebit: Hashable, Sendable {
     public var mac2: [UInt8]
     /// The DEBIT's answer was lost and GET TRANSACTION PROOF showed the debit done.
     public var recovered: Bool
+
+    public init(
+        amount: UInt32, billTotal: UInt32, balance: UInt32, offlineATC: UInt16, terminal: [UInt8], terminalSerial: [UInt8],
+        dateTime: [UInt8], tac: [UInt8], mac2: [UInt8], recovered: Bool
+    ) {
+        self.amount = amount
+        self.billTotal = billTotal
+        self.balance = balance
+        self.offlineATC = offlineATC
+        self.terminal = terminal
+        self.terminalSerial = terminalSerial
+        self.dateTime = dateTime
+        self.tac = tac
+        self.mac2 = mac2
+        self.recovered = recovered
+    }
 }
 
 /// A record of the purse's log (DF04 EF08, 28 bytes) [INFERRED layout].

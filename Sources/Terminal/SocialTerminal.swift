@@ -6,7 +6,7 @@
 // with EXTERNAL AUTHENTICATE through the PSAM, read EF06; and the PIN
 // services (verify, change, reload under MAC) and the blocks.
 
-import CardAPDU
+public import CardAPDU
 import CardCommands
 import CardCrypto
 public import CardStandards
@@ -206,26 +206,77 @@ public final class SocialTerminal {
     /// The iReadCardBas flow: EF05 freely; on 3.00 cards INTERNAL then
     /// EXTERNAL AUTHENTICATE (RKSSSE) before EF06.
     public func readBasics() throws(TerminalError) -> SocialCardInfo {
-        try start()
-        let ef05 = try readRecords(ef: 0xEF05, tags: [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07])
-        cardID = ef05[0x01] ?? []
-        guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
-        let version = text(ef05[0x03])
+        let issuer = try readIssuerData()
         var genuine: Bool? = nil
-        if version.hasPrefix("3") {
+        if issuer.specVersion.hasPrefix("3") {
             try reselectSSSE()
             genuine = try internalAuthenticate()
             if genuine == false { throw TerminalError(.notGenuine, step: "INTERNAL AUTHENTICATE") }
             try externalAuthenticate(number: SocialSecurity.readKey, keyID: PSAM.KeyID.rkSSSE)
         }
-        let ef06 = try readRecords(ef: 0xEF06, tags: [0x08, 0x09, 0x4E, 0x0A, 0x0B, 0x0C, 0x0D], optional: [0x4E])
+        return try readHolderData(issuer, genuine: genuine)
+    }
+
+    /// The first half of the iReadCardBas flow: power, SELECT SSSE, EF05
+    /// (free on every card); the card ID kept. The holder's fields are empty
+    /// until ``readHolderData(_:genuine:)``.
+    public func readIssuerData() throws(TerminalError) -> SocialCardInfo {
+        try start()
+        let ef05 = try readRecords(ef: 0xEF05, tags: [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07])
+        cardID = ef05[0x01] ?? []
+        guard cardID.count == 16 else { throw TerminalError(.malformedResponse, step: "READ RECORD EF05 tag 01") }
         return SocialCardInfo(
             algorithm: algorithm, atrHistoricalBytes: historicalBytes, cardID: cardID, cardClass: text(ef05[0x02]),
-            specVersion: version, institution: ef05[0x04] ?? [], issueDate: Hex.encode(ef05[0x05] ?? []),
-            expiryDate: Hex.encode(ef05[0x06] ?? []), cardNumber: text(ef05[0x07]), name: gbk(ef06[0x09]),
-            nameExtension: gbk(ef06[0x4E]), citizenID: text(ef06[0x08]), sex: text(ef06[0x0A]),
-            nation: Hex.encode(ef06[0x0B] ?? []), birthplace: Hex.encode(ef06[0x0C] ?? []),
-            birthDate: Hex.encode(ef06[0x0D] ?? []), genuine: genuine)
+            specVersion: text(ef05[0x03]), institution: ef05[0x04] ?? [], issueDate: Hex.encode(ef05[0x05] ?? []),
+            expiryDate: Hex.encode(ef05[0x06] ?? []), cardNumber: text(ef05[0x07]), name: "", nameExtension: "", citizenID: "",
+            sex: "", nation: "", birthplace: "", birthDate: "", genuine: nil)
+    }
+
+    /// The second half: EF06 (on a 3.00 card after the external authentication).
+    public func readHolderData(_ issuer: SocialCardInfo, genuine: Bool?) throws(TerminalError) -> SocialCardInfo {
+        let ef06 = try readRecords(ef: 0xEF06, tags: [0x08, 0x09, 0x4E, 0x0A, 0x0B, 0x0C, 0x0D], optional: [0x4E])
+        var info = issuer
+        info.name = gbk(ef06[0x09])
+        info.nameExtension = gbk(ef06[0x4E])
+        info.citizenID = text(ef06[0x08])
+        info.sex = text(ef06[0x0A])
+        info.nation = Hex.encode(ef06[0x0B] ?? [])
+        info.birthplace = Hex.encode(ef06[0x0C] ?? [])
+        info.birthDate = Hex.encode(ef06[0x0D] ?? [])
+        info.genuine = genuine
+        return info
+    }
+
+    // MARK: Steps for an HSM (加密机) in place of the PSAM
+
+    /// GET CHALLENGE of 8 bytes, for a computation done elsewhere (an HSM).
+    public func cardChallenge() throws(TerminalError) -> [UInt8] { try challenge() }
+
+    /// INTERNAL AUTHENTICATE with given randoms: the card's answer, for an HSM to check.
+    public func internalAuthenticate(factor: [UInt8], original: [UInt8]) throws(TerminalError) -> [UInt8] {
+        let answer = try cardOK("INTERNAL AUTHENTICATE") { try .internalAuthenticate(data: factor + original) }
+        guard answer.count == 8 else { throw TerminalError(.malformedResponse, step: "INTERNAL AUTHENTICATE") }
+        return answer
+    }
+
+    /// EXTERNAL AUTHENTICATE with authentication data computed elsewhere
+    /// (`0082 00 P2 10 cryptogram ‖ original`).
+    public func externalAuthenticate(number: UInt8, data: [UInt8]) throws(TerminalError) {
+        try cardOK("EXTERNAL AUTHENTICATE \(Hex.encode([number]))") { try .externalAuthenticate(key: number, data: data) }
+    }
+
+    /// A command to the card that must answer `9000`: the data.
+    @discardableResult
+    public func send(_ step: String, _ build: () throws -> CommandAPDU) throws(TerminalError) -> [UInt8] {
+        try cardOK(step, build)
+    }
+
+    /// Selects the SSSE again (no FCI).
+    public func selectSSSE() throws(TerminalError) { try reselectSSSE() }
+
+    /// Selects a DF of the SSSE (`0xDF01` …) by its file identifier.
+    public func selectDF(_ df: UInt16) throws(TerminalError) {
+        try cardOK("SELECT DF" + Hex.encode([UInt8(df & 0xFF)])) { .select(fid: df, .childDF) }
     }
 
     func text(_ bytes: [UInt8]?) -> String {
@@ -354,6 +405,33 @@ public final class SocialTerminal {
         try reselectSSSE()
         try authenticate(self)
         return values
+    }
+
+    /// One EF of the DF selected now (the SSSE or one of its DFs, under the
+    /// security state already reached): its tagged records, or all of a transparent file.
+    public func readFileHere(ef: UInt16, label: String, tags: [UInt8]) throws(TerminalError) -> [[UInt8]] {
+        try readEF(ef, name: label, tags: tags)
+    }
+
+    /// Writes one EF of the DF selected now: each record by its identifier
+    /// (UPDATE RECORD; a record the card lacks is appended), or a
+    /// transparent file from its start (UPDATE BINARY in 240-byte steps).
+    public func writeFileHere(ef: UInt16, label: String, records: [(tag: UInt8, value: [UInt8])], content: [UInt8]?) throws(TerminalError) {
+        try cardOK("SELECT \(label)") { .select(fid: ef, .childEF) }
+        if let content {
+            var offset = 0
+            while offset < content.count {
+                let part = Array(content[offset..<min(offset + 240, content.count)])
+                try cardOK("UPDATE BINARY \(label) at \(offset)") { try .updateBinary(offset: offset, data: part) }
+                offset += part.count
+            }
+            return
+        }
+        for (tag, value) in records {
+            let step = "UPDATE RECORD \(label) tag \(Hex.encode([tag]))"
+            guard value.count <= 253 else { throw TerminalError(.invalidCommand, step: step, detail: "a record holds at most 253 bytes") }
+            try cardOK(step) { try .updateRecord(tag, .identifier(.first), data: [tag, UInt8(value.count)] + value) }
+        }
     }
 
     func readEF(_ ef: UInt16, name: String, tags: [UInt8]) throws(TerminalError) -> [[UInt8]] {
