@@ -6,37 +6,6 @@ import Foundation
 import Testing
 import TestSupport
 
-enum DriverCaller {
-    /// The library, beside the built sscard.
-    static var library: String { ProcessRunner.sscard.deletingLastPathComponent().appendingPathComponent("libSSCardDriver.so").path }
-
-    /// The C caller, built once per test run.
-    static let program: Result<String, any Error> = Result {
-        let dir = try temporaryDirectory("driver-caller")
-        let out = dir + "/driver-caller"
-        let r = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/cc"), ["-o", out, repositoryRoot + "/driver/examples/driver-caller.c", "-ldl"])
-        guard r.status == 0 else { throw ServiceError(message: "cc: \(r.stderr)") }
-        return out
-    }
-
-    /// One line per call: (code, output text decoded as `encoding`).
-    static func run(_ calls: [String], environment: [String: String], gbk: Bool = false) throws -> [(code: Int, text: String, bytes: [UInt8])] {
-        let r = try ProcessRunner.run(URL(fileURLWithPath: try program.get()), [library] + calls, environment: environment)
-        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        return r.stdoutLines.map { line in
-            let parts = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-            let hex = parts.count > 1 ? String(parts[1]) : ""
-            var bytes: [UInt8] = []
-            var i = hex.startIndex
-            while let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), i < hex.endIndex, let b = UInt8(hex[i..<j], radix: 16) {
-                bytes.append(b)
-                i = j
-            }
-            return (Int(parts[0]) ?? -999, String(decoding: bytes, as: UTF8.self), bytes)
-        }
-    }
-}
-
 @Suite struct ReaderDriverTests {
     let utf8 = ["SSCARD_DRIVER_ENCODING": "utf-8", "SSCARD_DRIVER_CONF": "/dev/null"]
 

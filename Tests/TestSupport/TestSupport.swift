@@ -241,3 +241,51 @@ final class SeenOutput: Sendable {
     let lines = Mutex<[String]>([])
     let errors = Mutex<String>("")
 }
+
+/// libSSCardDriver.so through the C caller of driver/examples (built here
+/// with the system cc), as HIS software loads it.
+public enum DriverCaller {
+    /// The library, beside the built sscard.
+    public static var library: String { ProcessRunner.sscard.deletingLastPathComponent().appendingPathComponent("libSSCardDriver.so").path }
+
+    /// The C caller, built once per test run.
+    public static let program: Result<String, any Error> = Result {
+        let dir = try temporaryDirectory("driver-caller")
+        let out = dir + "/driver-caller"
+        let r = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/cc"), ["-o", out, repositoryRoot + "/driver/examples/driver-caller.c", "-ldl"])
+        guard r.status == 0 else { throw ServiceError(message: "cc: \(r.stderr)") }
+        return out
+    }
+
+    /// One result per function called: (code, output text as UTF-8, output
+    /// bytes); the `hsm|KEY` lines of the virtual HSM between steps in `keys`.
+    public static func calls(_ calls: [String], environment: [String: String]) throws -> (results: [(code: Int, text: String, bytes: [UInt8])], keys: [String]) {
+        var env = environment
+        env["SSCARD"] = ProcessRunner.sscard.path
+        let r = try ProcessRunner.run(URL(fileURLWithPath: try program.get()), [library] + calls, environment: env)
+        guard r.status == 0 else { throw ServiceError(message: "driver-caller exit \(r.status): \(r.stdout)\(r.stderr)") }
+        var keys: [String] = []
+        var results: [(code: Int, text: String, bytes: [UInt8])] = []
+        for line in r.stdoutLines {
+            if line.hasPrefix("hsm|") {
+                keys.append(String(line.dropFirst(4)))
+                continue
+            }
+            let parts = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            let hex = parts.count > 1 ? String(parts[1]) : ""
+            var bytes: [UInt8] = []
+            var i = hex.startIndex
+            while let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), i < hex.endIndex, let b = UInt8(hex[i..<j], radix: 16) {
+                bytes.append(b)
+                i = j
+            }
+            results.append((Int(parts[0]) ?? -999, String(decoding: bytes, as: UTF8.self), bytes))
+        }
+        return (results, keys)
+    }
+
+    /// The results of `calls` (without the HSM's lines).
+    public static func run(_ calls: [String], environment: [String: String]) throws -> [(code: Int, text: String, bytes: [UInt8])] {
+        try self.calls(calls, environment: environment).results
+    }
+}

@@ -9,6 +9,7 @@
  *   write=CARDINFO#FILEADDR#WRITEDATA  debit=CARDINFO#PAYINFO
  *   hsmbas  hsmread=CARDINFO#FILEADDR  hsmwrite=CARDINFO#FILEADDR#WRITEDATA
  *   hsmreload=CARDINFO  hsmunblock=CARDINFO  hsmdebit=CARDINFO#PAYINFO
+ *   bas1  step=NAME#PKEY        (iReadCardBas_HSM_Step1 alone; one Step2/Step3 alone)
  *
  * The hsm… calls run a whole HSM chain, each step's output turned into the
  * next step's pKey by `$SSCARD hsm …` (the virtual HSM), one line per step;
@@ -54,6 +55,7 @@ static int hsm(const char *kind, const char *step, char *key) {
     const char *sscard = getenv("SSCARD");
     char cmd[4096], path[] = "/tmp/sscard-hsm-XXXXXX";
     if (!sscard) { printf("no $SSCARD for the HSM\n"); return -1; }
+    if (strcmp(kind, "bas") && !card[0]) { printf("no card for the HSM: call hsmbas first\n"); return -1; }
     int fd = mkstemp(path);
     if (fd < 0) return -1;
     if (write(fd, step, strlen(step)) < 0 || write(fd, "\n", 1) < 0) { close(fd); unlink(path); return -1; }
@@ -100,6 +102,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(call, "debitrecord")) show(((f_i)get("iReadDebitRecord"))(type, out), out);
         else if (!strncmp(call, "read", 4) && call[4] && !call[5] && a)
             show(((f_iisss)get("iReadCard"))(1, call[4] - '0', a, b, out), out);
+        else if (!strcmp(call, "bas1")) show(((f_i)get("iReadCardBas_HSM_Step1"))(1, out), out);
+        else if (!strcmp(call, "step") && a && b && get(a)) show(((f_s)get(a))(b, out), out);
         else if (!strcmp(call, "write")) show(((f_isss)get("iWriteCard"))(1, a, b, c, out), out);
         else if (!strcmp(call, "debit")) show(((f_iss)get("iDoDebit"))(1, a, b, out), out);
         else if (!strcmp(call, "reload")) show(((f_is)get("iReloadPIN"))(1, a, out), out);
