@@ -14,9 +14,11 @@
  * SSCARD_DRIVER_PSAM, SSCARD_DRIVER_PIN_SOURCE, SSCARD_DRIVER_ENCODING,
  * SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE, SSCARD_DRIVER_MAX_OUTPUT (see the README).
  *
- * This release exports the functions below; the rest of the standard set
- * (iWriteCard, iDoDebit,
- * iReadDebitRecord and the _HSM_ steps) is not in it yet.
+ * The 23 functions of the standard set (the 9 PSAM functions and the 14
+ * _HSM_ steps) and iGetCardType and iGetReaderInfo. Calls are serialized
+ * (safe from several threads); every function closes the card when it
+ * returns, except an _HSM_ Step that another Step follows: the card stays
+ * powered for it, and any other call closes it.
  */
 #ifndef SSCARD_DRIVER_H
 #define SSCARD_DRIVER_H
@@ -49,6 +51,49 @@ long iChangePIN(int iType, char *pOutInfo);
  * iUnblockPIN resets the try counter and keeps the PIN (8424 0000). */
 long iReloadPIN(int iType, char *pCardInfo, char *pOutInfo);
 long iUnblockPIN(int iType, char *pCardInfo, char *pOutInfo);
+
+/* pWriteData mirrors pFileAddr with a value in place of each tag (|| an empty one; names in GBK, an items
+ * ASCII, the rest and a transparent file's content hex); written after external authentication with
+ * UKSSSE (key 04, through the PSAM) in each DF. -23 when pWriteData does not match pFileAddr, -41 for a
+ * value its tag cannot hold, -22 for another card. */
+long iWriteCard(int iType, char *pCardInfo, char *pFileAddr, char *pWriteData, char *pOutInfo);
+
+/* The medical purse of DF04. pPayInfo: 扣款金额|总金额|YYYYMMDDhhmmss| (yuan; the first is debited, the
+ * second logged [UNSURE]). Output [UNSURE fields]:
+ * 扣款金额|扣款后余额|脱机交易序号(4 hex)|终端机编号|终端交易序号(8 hex)|交易时间|TAC|MAC2|
+ * A lost answer to the debit is settled by GET TRANSACTION PROOF, never by a second debit. */
+long iDoDebit(int iType, char *pCardInfo, char *pPayInfo, char *pOutInfo);
+
+/* The purse log's newest record: 脱机交易序号|交易金额|交易类型|终端机编号|交易时间|总金额|
+ * (-27267 记录未找到 before the first debit). */
+long iReadDebitRecord(int iType, char *pOutInfo);
+
+/* The HSM (加密机) chains, for a reader without a PSAM (the functions above answer -2201): each Step's
+ * output goes to the HSM, whose answer is the next Step's pKey (`sscard hsm` is a virtual one).
+ *   iReadCardBas_HSM_Step1 → 地区码|ATR历史字节|算法标识|卡识别码|IA过程因子|IA原始信息|EA过程因子|EA原始信息|终端编码|
+ *   iReadCardBas_HSM_Step2 pKey <IA cryptogram‖original 32 hex>|<EA 32 hex>| → the iReadCardBas output (-25 IA mismatch)
+ *   iReadCard/iWriteCard/iReloadPIN/iUnblockPIN _HSM_Step1 → 算法|密钥地址|过程因子|原始信息|
+ *     (004C0A RKSSSE, 009412 UKSSSE, 009010 PUK; the files of one chain lie in one DF; -2204 when none needs a key)
+ *   …_Step2 pKey: 32 hex of external authentication data
+ *   iReloadPIN/iUnblockPIN_HSM_Step2 → 算法|STK地址|随机数|APDU头|新PIN| (the new PIN from the keypad, in clear)
+ *   …_Step3 pKey: the HSM's 8424 data, with or without the APDU header
+ *   iDoDebit_HSM_Step1 → 算法|密钥地址|随机数|脱机交易序号|交易金额|交易类型|终端机编号|交易时间|
+ *   iDoDebit_HSM_Step2 pKey 0000<脱机交易序号>|<交易时间>|<MAC1>| → the iDoDebit output
+ * A Step2/Step3 with no Step1 waiting, or after another call, answers -12. */
+long iReadCardBas_HSM_Step1(int iType, char *pOutInfo);
+long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo);
+long iReadCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr, char *pOutInfo);
+long iReadCard_HSM_Step2(char *pKey, char *pOutInfo);
+long iWriteCard_HSM_Step1(int iType, char *pCardInfo, char *pFileAddr, char *pOutInfo);
+long iWriteCard_HSM_Step2(char *pKey, char *pWriteData, char *pOutInfo);
+long iReloadPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+long iReloadPIN_HSM_Step2(char *pKey, char *pOutInfo);
+long iReloadPIN_HSM_Step3(char *pKey, char *pOutInfo);
+long iUnblockPIN_HSM_Step1(int iType, char *pCardInfo, char *pOutInfo);
+long iUnblockPIN_HSM_Step2(char *pKey, char *pOutInfo);
+long iUnblockPIN_HSM_Step3(char *pKey, char *pOutInfo);
+long iDoDebit_HSM_Step1(int iType, char *pCardInfo, char *pPayInfo, char *pOutInfo);
+long iDoDebit_HSM_Step2(char *pKey, char *pOutInfo);
 
 /* pCardType[0] = '1' (a contact CPU card) when a card answers. */
 long iGetCardType(unsigned char *pCardType, char *pOutInfo);

@@ -21,8 +21,8 @@ struct HSMCommand: ParsableCommand {
 
             C, the card, is its iReadCardBas output or its iReadCardBas_HSM_Step1 output: the
             HSM diversifies the card's keys from its region and ATR historical bytes. A STEP of
-            "-" is read from standard input (a reload's Step2 output carries the new PIN in
-            clear, as the standard has it: keep it off the command line). The pKey is printed
+            "-" is read from standard input; a reload's Step2 output carries the new PIN in
+            clear, as the standard has it, and is refused on the command line. The pKey is printed
             alone on one line. Bad input: one line on standard error with the driver's code,
             exit status 2.
             """)
@@ -44,6 +44,11 @@ struct HSMCommand: ParsableCommand {
     func run() throws {
         try reporting {
             var text = step
+            if kind == "pin", step != "-", step.split(separator: "|", omittingEmptySubsequences: false).count > 4,
+                !step.split(separator: "|", omittingEmptySubsequences: false)[4].isEmpty
+            {
+                throw CLIError("hsm pin: the Step2 output carries the new PIN; give it on standard input (-), never as an argument", status: ExitStatus.badInput)
+            }
             if step == "-" {
                 text = readLine(strippingNewline: true) ?? ""
             }

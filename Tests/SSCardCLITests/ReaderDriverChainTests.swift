@@ -125,8 +125,10 @@ import TestSupport
     @Test func theHSMCommandLine() throws {
         let bad = try SSCardProcess.run(["hsm", "auth", "--card", "nonsense", "03|004C0A|00|00|"])
         #expect(bad.status == 2 && bad.stderr.contains("-23"), "\(bad.stderr)")
-        let usage = try SSCardProcess.run(["hsm", "pin", "03|0173|00|8424000114|123456|"])
+        let usage = try SSCardProcess.run(["hsm", "pin", "03|0173|00|8424000114|"])
         #expect(usage.status == 2 && usage.stderr.contains("--card"))
+        let pinInArgv = try SSCardProcess.run(["hsm", "pin", "--card", "x", "03|0173|0000000000000000|8424000114|246810|"])
+        #expect(pinInArgv.status == 2 && pinInArgv.stderr.contains("standard input") && !pinInArgv.stderr.contains("246810"))
         let step = try SSCardProcess.run(["hsm", "bas", "510100|00|03|\(String(repeating: "0", count: 32))|XYZ|00|||0|"])
         #expect(step.status == 2 && step.stderr.contains("-41"), "\(step.stderr)")
     }
@@ -182,5 +184,9 @@ import TestSupport
             ], environment: Self.utf8)
         #expect(r.map(\.code) == [-23, -20, -23, -23, -23, -23, -23], "\(r.map(\.text))")
         #expect(r.allSatisfy { !$0.text.isEmpty }, "every refusal has a text")
+        // NULL for every string: a code and a text, never a crash.
+        let nulls = try DriverCaller.run(["nulls"], environment: Self.utf8)
+        #expect(nulls.map(\.code) == [-20, -20, -20, -20, -12, -12], "\(nulls.map(\.text))")
+        #expect(nulls.allSatisfy { !$0.text.isEmpty })
     }
 }

@@ -10,6 +10,7 @@
  *   hsmbas  hsmread=CARDINFO#FILEADDR  hsmwrite=CARDINFO#FILEADDR#WRITEDATA
  *   hsmreload=CARDINFO  hsmunblock=CARDINFO  hsmdebit=CARDINFO#PAYINFO
  *   bas1  step=NAME#PKEY        (iReadCardBas_HSM_Step1 alone; one Step2/Step3 alone)
+ *   nulls                       (NULL for every string parameter of six functions)
  *
  * The hsm… calls run a whole HSM chain, each step's output turned into the
  * next step's pKey by `$SSCARD hsm …` (the virtual HSM), one line per step;
@@ -102,6 +103,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(call, "debitrecord")) show(((f_i)get("iReadDebitRecord"))(type, out), out);
         else if (!strncmp(call, "read", 4) && call[4] && !call[5] && a)
             show(((f_iisss)get("iReadCard"))(1, call[4] - '0', a, b, out), out);
+        else if (!strcmp(call, "nulls")) {
+            show(((f_iisss)get("iReadCard"))(1, 2, NULL, NULL, out), out);
+            show(((f_isss)get("iWriteCard"))(1, NULL, NULL, NULL, out), out);
+            show(((f_iss)get("iDoDebit"))(1, NULL, NULL, out), out);
+            show(((f_is)get("iReloadPIN"))(1, NULL, out), out);
+            show(((f_s)get("iReadCardBas_HSM_Step2"))(NULL, out), out);
+            show(((f_ss)get("iWriteCard_HSM_Step2"))(NULL, NULL, out), out);
+        }
         else if (!strcmp(call, "bas1")) show(((f_i)get("iReadCardBas_HSM_Step1"))(1, out), out);
         else if (!strcmp(call, "step") && a && b && get(a)) show(((f_s)get(a))(b, out), out);
         else if (!strcmp(call, "write")) show(((f_isss)get("iWriteCard"))(1, a, b, c, out), out);
