@@ -16,7 +16,7 @@ EMVTOOL = $(VENV)/bin/emvtool
 # FoundationEssentials only, never Foundation with its ICU data).
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: all build release run test bench bench-pcsc deps venv clean
+.PHONY: all build release driver run test bench bench-pcsc deps venv clean
 
 all: build
 
@@ -31,6 +31,12 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product sscard
 	$(SWIFT) build $(RELEASE_FLAGS) --product sscard-backoffice
+
+# libSSCardDriver.so for HIS machines, with the Swift runtime linked in: at
+# run time it needs only libcrypto3, libpcsclite1 and libstdc++ (README).
+DRIVER = .build-driver/release/libSSCardDriver.so
+driver: deps
+	$(SWIFT) build -c release --product SSCardDriver --scratch-path .build-driver -Xswiftc -static-stdlib
 
 # The main job: the conformance suite on the embedded virtual card (each
 # script names its profile with a '# @card' line), a social read, a bank
@@ -57,7 +63,7 @@ $(EMVTOOL): | deps
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(VENV)/bin/pip install -q --no-deps emv==1.0.14 pycountry==20.7.3 enum-compat==0.0.3 click==7.1.2 terminaltables==3.1.0
 
-test: deps venv
+test: deps venv driver
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product SSCardDriver
 	$(SWIFT) test
@@ -70,4 +76,4 @@ bench-pcsc: deps
 	Benchmarks/pcsc/run.sh
 
 clean:
-	rm -rf .build Benchmarks/.build .build-venv
+	rm -rf .build Benchmarks/.build .build-venv .build-driver

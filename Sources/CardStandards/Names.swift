@@ -57,6 +57,9 @@ public enum MedicalPurse {
     /// The transaction type of a purchase in the log and the MACs [INFERRED: PBOC's 06].
     public static let purchaseType: UInt8 = 0x06
 
+    /// Big-endian bytes as a number (at most 4 of them).
+    public static func integer(_ bytes: some Collection<UInt8>) -> UInt32 { bytes.reduce(0) { $0 << 8 | UInt32($1) } }
+
     /// `v` as `n` big-endian bytes (amounts are 4 bytes in fen, ATCs 2).
     public static func bigEndian(_ v: UInt32, _ n: Int) -> [UInt8] {
         (0..<n).reversed().map { UInt8(truncatingIfNeeded: v >> (8 * $0)) }

@@ -164,14 +164,14 @@ public struct PSAMApplet: Applet {
             let env = files[adf].parent, let terminalNode = files.child(of: env, fid: Self.terminalFID),
             case .transparent(let terminalFile)? = files[terminalNode].ef?.content, terminalFile.data.count == 6
         else { throw .conditionsNotSatisfied }
-        let serialValue = serialFile.data.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let serialValue = MedicalPurse.integer(serialFile.data)
         guard serialValue < .max else { throw CardStatusError(.counterAtMaximum) }
         let serial = MedicalPurse.bigEndian(serialValue + 1, 4)
         try card.commit { (s: inout CardState) throws(CardStatusError) in
             try s.files.updateEF(serialNode) { ef throws(CardStatusError) in ef.content = .transparent(TransparentFile(data: serial)) }
         }
         let random = Array(d[0..<4]), atc = UInt16(d[4]) << 8 | UInt16(d[5])
-        let amount = d[6..<10].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let amount = MedicalPurse.integer(d[6..<10])
         let dateTime = Array(d[11..<18])
         let factors = stride(from: 20, to: d.count, by: 8).map { Array(d[$0..<($0 + 8)]) }
         let (sk, mac1) = try crypto { () throws(CryptoError) in

@@ -143,7 +143,7 @@ public enum VirtualHSM {
         let amountBytes = try hex(f[4], bytes: 4, "交易金额"), terminal = try hex(f[6], bytes: 6, "终端机编号")
         let dateTime = try hex(f[7], bytes: 7, "交易时间")
         let atc = UInt16(atcBytes[0]) << 8 | UInt16(atcBytes[1])
-        let amount = amountBytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let amount = MedicalPurse.integer(amountBytes)
         let serial = [0, 0] + atcBytes
         let dpk = try card.key(address[2])
         let alg = card.algorithm

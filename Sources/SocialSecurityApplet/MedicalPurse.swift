@@ -91,7 +91,7 @@ public struct MedicalPurseRecord: Hashable, Sendable {
         return out + lastMAC2 + lastTAC
     }
 
-    static func uint(_ s: ArraySlice<UInt8>) -> UInt32 { s.reduce(0) { $0 << 8 | UInt32($1) } }
+    static func uint(_ s: ArraySlice<UInt8>) -> UInt32 { MedicalPurse.integer(s) }
 }
 
 extension SocialSecurityApplet {

@@ -70,7 +70,7 @@ public struct PurseLogRecord: Hashable, Sendable {
 
     public init?(_ b: [UInt8]) {
         guard b.count == 28 else { return nil }
-        func uint(_ r: Range<Int>) -> UInt32 { b[r].reduce(0) { $0 << 8 | UInt32($1) } }
+        func uint(_ r: Range<Int>) -> UInt32 { MedicalPurse.integer(b[r]) }
         offlineATC = UInt16(uint(0..<2))
         overdraftLimit = uint(2..<5)
         amount = uint(5..<9)
@@ -96,7 +96,7 @@ extension SocialTerminal {
         try selectPurse()
         let r = try cardOK("GET BALANCE") { .purseBalance() }
         guard r.count == 4 else { throw TerminalError(.malformedResponse, step: "GET BALANCE") }
-        return r.reduce(0) { $0 << 8 | UInt32($1) }
+        return MedicalPurse.integer(r)
     }
 
     /// The PSAM's terminal number (EF 0016 of its environment, 6 bytes).
@@ -117,7 +117,7 @@ extension SocialTerminal {
             try .purseInitializeForPurchase(keyIndex: SocialSecurity.purchaseKeyIndex, amount: amount, terminal: terminal, billTotal: billTotal)
         }
         guard r.count >= 15 else { throw TerminalError(.malformedResponse, step: step) }
-        func uint(_ range: Range<Int>) -> UInt32 { r[range].reduce(0) { $0 << 8 | UInt32($1) } }
+        func uint(_ range: Range<Int>) -> UInt32 { MedicalPurse.integer(r[range]) }
         return PurseInitialization(
             balance: uint(0..<4), offlineATC: UInt16(uint(4..<6)), overdraftLimit: uint(6..<9), keyVersion: r[9],
             algorithm: r[10], random: Array(r[11..<15]))

@@ -154,4 +154,36 @@ import TestSupport
         env["SSCARD_DRIVER_PIN_SOURCE"] = "env:SSCARD_TEST_NO_SUCH_PIN"
         #expect(try DriverCaller.run(["verify:1"], environment: env)[0].code == -31)
     }
+
+    /// The README's C program against the self-contained library of `make
+    /// driver`, copied alone into an empty folder, with no Swift on the paths.
+    @Test func theSelfContainedLibraryReadsTheDefaultCard() throws {
+        let built = repositoryRoot + "/.build-driver/release/libSSCardDriver.so"
+        try #require(FileManager.default.fileExists(atPath: built), "make driver builds \(built) (make test does)")
+        let dir = try temporaryDirectory("driver-static")
+        try FileManager.default.copyItem(atPath: built, toPath: dir + "/libSSCardDriver.so")
+        let source = """
+            #include <dlfcn.h>
+            #include <stdio.h>
+            int main(void) {
+                void *h = dlopen("./libSSCardDriver.so", RTLD_NOW);
+                if (!h) { printf("%s\\n", dlerror()); return 1; }
+                long (*bas)(int, char *) = (long (*)(int, char *))dlsym(h, "iReadCardBas");
+                char out[1024];
+                long r = bas(1, out);
+                printf("%ld %s\\n", r, out);
+                return 0;
+            }
+            """
+        try source.write(toFile: dir + "/readbas.c", atomically: true, encoding: .utf8)
+        let cc = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/cc"), ["-o", dir + "/readbas", dir + "/readbas.c", "-ldl"])
+        #expect(cc.status == 0, "\(cc.stderr)")
+        let readelf = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", dir + "/libSSCardDriver.so"])
+        #expect(!readelf.stdout.lowercased().contains("swift"), "no Swift library or path needed: \(readelf.stdout)")
+        let r = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["-i", "SSCARD_DRIVER_ENCODING=utf-8", "SSCARD_DRIVER_CONF=/dev/null", "sh", "-c", "cd '\(dir)' && ./readbas"],
+            environment: [:])
+        let line = try SSCardProcess.run(["social", "read", "--card", "default"]).stdoutLines.last { $0.hasPrefix("iReadCardBas: ") }
+        #expect(r.stdout == "0 " + String(try #require(line).dropFirst("iReadCardBas: ".count)) + "\n", "\(r.stdout)\(r.stderr)")
+    }
 }
