@@ -33,7 +33,10 @@ let debitBenchmarks: @Sendable () -> Void = {
         var out = [CChar](repeating: 0, count: 1024)
         let code = out.withUnsafeMutableBufferPointer { iReadCardBas(1, $0.baseAddress) }
         precondition(code == 0, "iReadCardBas returned \(code)")
-        let fields = String(cString: out).split(separator: "|", omittingEmptySubsequences: false)
+        // The fields before the name (GBK) are ASCII: split the bytes, not Characters
+        // (a GBK name read as UTF-8 can make a combining mark that joins a "|").
+        let bytes = out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let fields = bytes.split(separator: 0x7C, maxSplits: 5, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         var info = Array((fields[3] + "|" + fields[2] + "|").utf8CString)
         var pay = Array("0.01|0.01|20261203120000|".utf8CString)
         benchmark.startMeasurement()
@@ -41,7 +44,7 @@ let debitBenchmarks: @Sendable () -> Void = {
             let r = out.withUnsafeMutableBufferPointer { o in
                 info.withUnsafeMutableBufferPointer { i in pay.withUnsafeMutableBufferPointer { p in iDoDebit(1, i.baseAddress, p.baseAddress, o.baseAddress) } }
             }
-            precondition(r == 0, "iDoDebit returned \(r)")
+            if r != 0 { fatalError("iDoDebit returned \(r) for \(String(cString: info))") }
             blackHole(out[0])
         }
     }
