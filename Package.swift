@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "HTTPWire", targets: ["HTTPWire"]),
         .library(name: "POS", targets: ["POS"]),
         .library(name: "ReaderDriver", targets: ["ReaderDriver"]),
+        .library(name: "Kiosk", targets: ["Kiosk"]),
         // libSSCardDriver.so: the reader driver with plain C names (driver/SSCardDriver.h).
         .library(name: "SSCardDriver", type: .dynamic, targets: ["SSCardDriver"]),
         .library(name: "CardTransportPCSC", targets: ["CardTransportPCSC"]),
@@ -145,6 +146,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(name: "SSCardDriver", dependencies: ["ReaderDriver"], swiftSettings: swiftSettings),
+        // The self-service kiosk's flows: one engine, a terminal face (sscard kiosk) and a web face.
+        .target(name: "Kiosk", dependencies: ["BackOffice", "CardAPDU", "CardStandards", "CardTransport", "Terminal"], swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite's headers through a C module whose include folder
         // links to them (not a pkg-config system library, whose -pthread
         // SwiftPM refuses with a warning on every build; see shim.h);
@@ -162,7 +165,7 @@ let package = Package(
                 "CardAPDU", "CardTLV", "CardInspect", "CardFileSystem", "CardRuntime", "CardImage", "CardTransport",
                 "CardScript", "CardPersonalization", "SocialSecurityApplet", "Terminal", "CardCrypto",
                 "CardTransportPCSC", "VPCDBridge", "BackOffice", "BackOfficeStore", "PBOCApplet", "CardSimulator", "CardCommands", "POS",
-                "ReaderDriver",
+                "ReaderDriver", "Kiosk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -62,6 +62,33 @@ public protocol BackOfficeLink: AnyObject {
     func centre(_ body: [UInt8]) throws(BackOfficeLinkError) -> [UInt8]
     /// One bank request; the HTTP status and the JSON answer.
     func bank(_ endpoint: BankEndpoint, _ body: [UInt8]) throws(BackOfficeLinkError) -> (status: Int, body: [UInt8])
+    /// One counter operation (`/counter/OPERATION`: what a service hall's
+    /// window or a kiosk does to a card's accounts); the HTTP status and the JSON answer.
+    func counter(_ operation: CounterOperation, _ body: [UInt8]) throws(BackOfficeLinkError) -> (status: Int, body: [UInt8])
+}
+
+/// The counter operations a terminal may ask for, each at `/counter/NAME`
+/// with a JSON body `{"card_no": …, …}`.
+public struct CounterOperation: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+    init(_ name: String) { self.name = name }
+
+    /// `{card_no}` → the card and the state of its two accounts.
+    public static let card = CounterOperation("card")
+    /// `{card_no}` → the person: personal-account balance, the year's totals, the cards.
+    public static let person = CounterOperation("person")
+    /// `{card_no, account, limit}` → the account's last entries.
+    public static let journal = CounterOperation("journal")
+    /// `{card_no, account, temporary}` → a loss report.
+    public static let reportLoss = CounterOperation("report-loss")
+    /// `{card_no, account}` → the account activated.
+    public static let activate = CounterOperation("activate")
+    /// `{card_no}` → the social PIN was changed (where the region activates on it).
+    public static let socialPINChanged = CounterOperation("social-pin-changed")
+
+    public static let all: [CounterOperation] = [.card, .person, .journal, .reportLoss, .activate, .socialPINChanged]
+    public var path: String { "/counter/" + name }
+    public var description: String { path }
 }
 
 extension AuthorizationRequest {

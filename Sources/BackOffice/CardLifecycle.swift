@@ -76,14 +76,17 @@ public enum SocialActivationRule: Hashable, Sendable, CustomStringConvertible {
     case firstPINChange
     /// Locked until the employer returns the pickup list (activated at the counter).
     case employerList
+    /// Activated by the holder at a self-service kiosk (or at the counter) [INFERRED].
+    case atKiosk
 
-    /// Policy-file names: `next-day`, `days-after-pickup:4`, `first-read`, `first-pin-change`, `employer-list`.
+    /// Policy-file names: `next-day`, `days-after-pickup:4`, `first-read`, `first-pin-change`, `employer-list`, `kiosk`.
     public init?(name: String) {
         switch name {
         case "next-day": self = .nextDay
         case "first-read": self = .firstReadAtInstitution
         case "first-pin-change": self = .firstPINChange
         case "employer-list": self = .employerList
+        case "kiosk": self = .atKiosk
         default:
             guard name.hasPrefix("days-after-pickup:"), let n = Int(name.dropFirst("days-after-pickup:".count)), n >= 0 else { return nil }
             self = .daysAfterPickup(n)
@@ -97,6 +100,7 @@ public enum SocialActivationRule: Hashable, Sendable, CustomStringConvertible {
         case .firstReadAtInstitution: "first-read"
         case .firstPINChange: "first-pin-change"
         case .employerList: "employer-list"
+        case .atKiosk: "kiosk"
         }
     }
 }
@@ -158,7 +162,7 @@ public struct CardRecord: Hashable, Sendable {
 /// Why an account of a card may not be used, or that it may.
 public struct CardRefusal: Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable {
-        let name: String
+        public let name: String
         public static let replaced = Code(name: "replaced")
         public static let expired = Code(name: "expired")
         public static let lostTemporarily = Code(name: "lostTemporarily")
@@ -191,7 +195,7 @@ public enum CardLifecycle {
         switch policy.socialActivation {
         case .nextDay: return day >= card.pickup + 1
         case .daysAfterPickup(let n): return day >= card.pickup + n
-        case .firstReadAtInstitution, .firstPINChange, .employerList: return false
+        case .firstReadAtInstitution, .firstPINChange, .employerList, .atKiosk: return false
         }
     }
 
@@ -224,6 +228,7 @@ public enum CardLifecycle {
             case .firstReadAtInstitution: how = "it is activated at its first read at a designated institution"
             case .firstPINChange: how = "it is activated by the first PIN change"
             case .employerList: how = "it is activated once the employer returns the pickup list"
+            case .atKiosk: how = "activate it at a self-service kiosk or the counter"
             }
             return CardRefusal(code: .notActivated, description: "社保功能未激活: the social function of card \(n) is not activated (\(how))")
         }

@@ -54,6 +54,17 @@ public enum BackOfficeServer {
                 return Response(status: .init(code: status), headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
             }
         }
+        let counter = Counter(pool: centre.pool, clock: centre.clock)
+        for operation in CounterOperation.all {
+            router.post(RouterPath(operation.path)) { request, _ -> Response in
+                var request = request
+                guard let body = try? await request.collectBody(upTo: 65_536) else {
+                    return Response(status: .contentTooLarge, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"badInput","message":"(request): over 65536 bytes"}"#)))
+                }
+                let (status, answer) = counter.respond(operation, to: Array(buffer: body))
+                return Response(status: .init(code: status), headers: json, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            }
+        }
         router.get("/health") { _, _ -> Response in
             Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }

@@ -54,6 +54,50 @@ public struct Counter: Sendable {
         return p
     }
 
+    // MARK: over the link
+
+    /// One counter operation from its JSON body (`/counter/NAME`): 200 and
+    /// the operation's answer, or 400 bad input, 404 no such card, 409
+    /// refused, 500 the database, each `{"error", "message"}`.
+    public func respond(_ operation: CounterOperation, to body: [UInt8]) -> (status: Int, body: [UInt8]) {
+        let statuses: [BackOfficeError.Code: Int] = [.badInput: 400, .notFound: 404, .refused: 409]
+        return StoredBank.answer(body, status: { statuses[$0] ?? 500 }) { f in
+            let number = try f.string("card_no", maxLength: 20)
+            func account() throws -> CardAccount {
+                CardAccount(rawValue: try f.code("account", in: CardAccount.allCases.map(\.rawValue)))!
+            }
+            switch operation {
+            case .card: return try card(number)
+            case .person: return try person(number)
+            case .journal:
+                let limit = Int(try f.optionalString("limit", maxLength: 3) ?? "10") ?? 10
+                return try journal(card: number, account: try account(), limit: max(1, min(limit, 100)))
+            case .reportLoss:
+                let temporary = f.value("temporary").map { $0 == .bool(true) } ?? true
+                return try reportLoss(card: number, account: try account(), temporary: temporary)
+            case .activate: return try activate(card: number, account: try account())
+            case .socialPINChanged: return try socialPINChanged(card: number)
+            default: throw BackOfficeError(.notFound, "\(operation.path): no such counter operation")
+            }
+        }
+    }
+
+    /// The holder changed the social PIN (at a kiosk or a counter): where
+    /// the region activates the social function on the first change, it is activated.
+    public func socialPINChanged(card number: String) throws(BackOfficeError) -> JSON {
+        try write { db, now in
+            let c = try card(db, number)
+            var activated = false
+            if try Records.lifecycle(db, region: try person(db, c.psnNo).region).socialActivation == .firstPINChange, c.socialActivated == nil {
+                try db.run("UPDATE card SET social_activated = ? WHERE card_no = ?", arguments: [now.day.description, number])
+                try CardEvents.record(db, card: number, time: now, kind: "social-activated", detail: "first PIN change")
+                activated = true
+            }
+            try CardEvents.record(db, card: number, time: now, kind: "social-pin-changed", detail: "by the holder")
+            return .object([("card_no", .string(number)), ("social_activated", .bool(activated))])
+        }
+    }
+
     // MARK: show
 
     /// A person by `psn_no`, ID number or card number: their accounts, cards and year.
@@ -91,15 +135,28 @@ public struct Counter: Sendable {
         let social = try Records.socialRefusal(db, c, region: p.region, on: day)
         let bank = CardLifecycle.bankRefusal(c.record(replacedBy: c.replacedBy), on: day)
         let account = try db.row("SELECT * FROM bank_account WHERE pan = ?", arguments: [c.pan])
+        let policy = try Records.lifecycle(db, region: p.region)
+        let deadline = c.bankActivated == nil ? CardLifecycle.bankDeadline(c.record(replacedBy: c.replacedBy), policy: policy) : nil
         return .object([
             ("card_no", .string(c.cardNumber)), ("card_sn", .string(c.cardID)), ("psn_no", .string(c.psnNo)), ("profile", .string(c.profile)),
             ("spec_version", .string(c.specVersion)), ("issue_date", .string(c.issueDate)), ("expiry_date", .string(c.expiryDate)),
             ("pickup_date", .string(c.pickup.description)), ("pan", .string(PANFormat.masked(c.pan))),
-            ("social", .object([("usable", .bool(social == nil)), ("status", .string(social?.description ?? "正常: usable"))])),
+            (
+                "social",
+                .object([
+                    ("usable", .bool(social == nil)), ("status", .string(social?.description ?? "正常: usable")),
+                    ("refusal", social.map { .string($0.code.name) } ?? .null),
+                    ("activated", c.socialActivated.map { .string($0.description) } ?? .null),
+                    ("activation", .string(policy.socialActivation.description)),
+                ])
+            ),
             (
                 "bank",
                 .object([
                     ("usable", .bool(bank == nil)), ("status", .string(bank?.description ?? "正常: usable")),
+                    ("refusal", bank.map { .string($0.code.name) } ?? .null),
+                    ("activated", c.bankActivated.map { .string($0.description) } ?? .null),
+                    ("activation_deadline", deadline.map { .string($0.description) } ?? .null),
                     ("balance", (account?["balance"] as Int?).map { .money(Money(fen: $0)) } ?? .null),
                     ("daily_limit", (account?["daily_limit"] as Int?).map { .money(Money(fen: $0)) } ?? .null),
                     ("pin", .string(account?["pin_state"] ?? "")),

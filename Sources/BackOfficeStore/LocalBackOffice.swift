@@ -10,12 +10,18 @@ public import GRDB
 public final class LocalBackOffice: BackOfficeLink {
     public let centre: InsuranceCentre
     public let bank: StoredBank
+    public let counter: Counter
     public let location: String
 
     public init(pool: DatabasePool, clock: CentreClock = CentreClock(), area: String = "000000", location: String) {
         centre = InsuranceCentre(pool: pool, clock: clock, area: area)
         bank = StoredBank(pool: pool, clock: clock)
+        counter = Counter(pool: pool, clock: clock)
         self.location = location
+    }
+
+    public func counter(_ operation: CounterOperation, _ body: [UInt8]) throws(BackOfficeLinkError) -> (status: Int, body: [UInt8]) {
+        counter.respond(operation, to: body)
     }
 
     public func centre(_ body: [UInt8]) throws(BackOfficeLinkError) -> [UInt8] { centre.respond(to: body) }

@@ -209,7 +209,9 @@ public final class StoredBank: Sendable {
     /// One request of the bank's HTTP interface: its body read as JSON
     /// fields and handled; bad input 400, anything else 500, each as
     /// `{"error", "message"}`.
-    static func answer(_ body: [UInt8], _ handle: (FSIFields) throws -> JSON) -> (status: Int, body: [UInt8]) {
+    static func answer(
+        _ body: [UInt8], status: (BackOfficeError.Code) -> Int = { $0 == .badInput ? 400 : 500 }, _ handle: (FSIFields) throws -> JSON
+    ) -> (status: Int, body: [UInt8]) {
         do {
             return (200, try handle(try FSIFields(root: try JSON.parse(body))).serializedBytes)
         } catch let e as JSONSyntaxError {
@@ -217,7 +219,7 @@ public final class StoredBank: Sendable {
         } catch let e as FSIFieldError {
             return (400, failure("badInput", e.description))
         } catch let e as BackOfficeError {
-            return (e.code == .badInput ? 400 : 500, failure(e.code.description, e.message))
+            return (status(e.code), failure(e.code.description, e.message))
         } catch {
             return (500, failure("database", "\(error)"))
         }

@@ -57,4 +57,8 @@ public final class HTTPBackOffice: BackOfficeLink {
     public func bank(_ endpoint: BankEndpoint, _ body: [UInt8]) throws(BackOfficeLinkError) -> (status: Int, body: [UInt8]) {
         try post(endpoint.path, body)
     }
+
+    public func counter(_ operation: CounterOperation, _ body: [UInt8]) throws(BackOfficeLinkError) -> (status: Int, body: [UInt8]) {
+        try post(operation.path, body)
+    }
 }

@@ -8,6 +8,7 @@
 // decimals, quantity with up to 4.
 
 public import BackOffice
+import CardStandards
 
 /// One line of a sale.
 public struct SaleItem: Hashable, Sendable {
@@ -110,7 +111,7 @@ public enum SaleItems {
                 quoted = true
                 wasQuoted = true
             } else if c == "," {
-                fields.append(wasQuoted ? field : field.trimmed)
+                fields.append(wasQuoted ? field : field.trimmingWhitespace)
                 field = ""
                 wasQuoted = false
             } else if !(wasQuoted && c.isWhitespace) {
@@ -118,7 +119,7 @@ public enum SaleItems {
             }
         }
         guard !quoted else { throw SaleItemsError("\(place): a quoted field is not closed") }
-        fields.append(wasQuoted ? field : field.trimmed)
+        fields.append(wasQuoted ? field : field.trimmingWhitespace)
         return fields
     }
 
@@ -161,6 +162,3 @@ public struct SaleItemsError: Error, Hashable, Sendable, CustomStringConvertible
     public var description: String { message }
 }
 
-extension String {
-    var trimmed: String { String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()) }
-}

@@ -17,6 +17,8 @@
 // SSCARD_DRIVER_ENCODING, SSCARD_DRIVER_TERMINAL, SSCARD_DRIVER_DEVICE,
 // SSCARD_DRIVER_MAX_OUTPUT.
 
+import CardStandards
+
 /// Where the card is.
 public enum DriverCardSource: Hashable, Sendable {
     case profile(String)
@@ -65,16 +67,16 @@ public struct DriverConfiguration: Hashable, Sendable {
             for (n, raw) in ini.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 var line = Substring(raw)
                 if let semicolon = line.firstIndex(where: { $0 == ";" || $0 == "#" }) { line = line[..<semicolon] }
-                let text = String(line).trimmedSpaces
+                let text = String(line).trimmingWhitespace
                 if text.isEmpty || text.hasPrefix("[") { continue }
                 guard let eq = text.firstIndex(of: "=") else {
                     throw DriverFailure(-14, "\(file):\(n + 1): 配置格式错 (a line is key = value)")
                 }
-                let key = String(text[..<eq]).trimmedSpaces.lowercased()
+                let key = String(text[..<eq]).trimmingWhitespace.lowercased()
                 guard Self.keys.contains(where: { $0.ini == key }) else {
                     throw DriverFailure(-14, "\(file):\(n + 1): 未知配置项 \(key) (\(Self.keys.map(\.ini).joined(separator: ", ")))")
                 }
-                values[key] = (String(text[text.index(after: eq)...]).trimmedSpaces, "\(file):\(n + 1)")
+                values[key] = (String(text[text.index(after: eq)...]).trimmingWhitespace, "\(file):\(n + 1)")
             }
         }
         for (key, variable) in Self.keys {
@@ -114,6 +116,3 @@ public struct DriverConfiguration: Hashable, Sendable {
     }
 }
 
-extension String {
-    var trimmedSpaces: String { String(drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed()) }
-}

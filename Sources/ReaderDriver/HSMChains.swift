@@ -372,7 +372,7 @@ extension ReaderDriver {
 extension String {
     /// Without a final `|` (callers write `pKey` both ways).
     var trimmingBars: String {
-        var s = self.trimmedSpaces
+        var s = self.trimmingWhitespace
         while s.hasSuffix("|") { s.removeLast() }
         return s
     }

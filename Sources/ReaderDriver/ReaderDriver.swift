@@ -365,7 +365,7 @@ public final class ReaderDriver: Sendable {
             else { throw DriverFailure(-32, "密码输入超时 (nothing from \(path))") }
             text = String(line)
         }
-        let pin = text.trimmedSpaces
+        let pin = text.trimmingWhitespace
         guard (4...16).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw DriverFailure(-33) }
         return pin
     }

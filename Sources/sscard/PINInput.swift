@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import FoundationEssentials
+import CardStandards
 
 struct PINOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the PIN from the first line of FILE (else $SSCARD_PIN, else a prompt).", valueName: "FILE"))
@@ -42,7 +43,7 @@ struct PINOptions: ParsableArguments {
             }
             text = typed
         }
-        let pin = String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        let pin = text.trimmingWhitespace
         guard (4...16).contains(pin.count), pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw CLIError("a PIN is 4 to 16 digits", status: ExitStatus.badInput)
         }

@@ -48,21 +48,7 @@ struct POSCommand: ParsableCommand {
             if backoffice != nil && db != nil { throw ValidationError("give --backoffice or --db, not both") }
         }
 
-        func link() throws(CLIError) -> any BackOfficeLink {
-            if let backoffice {
-                do {
-                    return try HTTPBackOffice(url: backoffice)
-                } catch {
-                    throw CLIError(error.message, status: ExitStatus.badInput)
-                }
-            }
-            let path = db ?? BackOfficeDatabase.defaultPath()
-            do throws(BackOfficeError) {
-                return LocalBackOffice(pool: try BackOfficeDatabase.open(path: path, create: false), area: area, location: "database \(path)")
-            } catch {
-                throw CLIError("\(error.message) (create it with `sscard backoffice init`)", status: ExitStatus.badInput)
-            }
-        }
+        func link() throws(CLIError) -> any BackOfficeLink { try POSCommand.link(url: backoffice, db: db, area: area) }
 
         func institution(_ kind: Receipt.Kind) -> Institution {
             let pharmacy = kind == .pharmacy
@@ -180,6 +166,23 @@ struct POSCommand: ParsableCommand {
                 if json { printLine(POSCommand.failureJSON(e).serialized) }
                 throw CLIError(e.description, status: POSCommand.status(e))
             }
+        }
+    }
+
+    /// The back office over HTTP (`url`), or its database in process (`db`, else the default one).
+    static func link(url: String?, db: String?, area: String) throws(CLIError) -> any BackOfficeLink {
+        if let url {
+            do {
+                return try HTTPBackOffice(url: url)
+            } catch {
+                throw CLIError(error.message, status: ExitStatus.badInput)
+            }
+        }
+        let path = db ?? BackOfficeDatabase.defaultPath()
+        do throws(BackOfficeError) {
+            return LocalBackOffice(pool: try BackOfficeDatabase.open(path: path, create: false), area: area, location: "database \(path)")
+        } catch {
+            throw CLIError("\(error.message) (create it with `sscard backoffice init`)", status: ExitStatus.badInput)
         }
     }
 

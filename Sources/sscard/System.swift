@@ -108,6 +108,61 @@ extension System {
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// What a timed read of one line gave.
+    enum LineRead: Equatable {
+        case line(String)
+        case timeout
+        case end
+    }
+
+    /// Opens a file to read lines from (`-`: standard input); `nil` when it cannot.
+    static func openForLines(_ path: String) -> Int32? {
+        if path == "-" { return 0 }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        return fd >= 0 ? fd : nil
+    }
+
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    /// Reads one line from `fd`, waiting at most `seconds` for each byte
+    /// (`nil`: no limit); with `secret` on a terminal, without echo.
+    static func readLine(_ fd: Int32, seconds: Double?, secret: Bool = false) -> LineRead {
+        var saved = termios()
+        let quiet = secret && isatty(fd) == 1 && tcgetattr(fd, &saved) == 0
+        if quiet {
+            var t = saved
+            t.c_lflag &= ~tcflag_t(ECHO)
+            _ = tcsetattr(fd, TCSAFLUSH, &t)
+        }
+        defer {
+            if quiet {
+                _ = tcsetattr(fd, TCSAFLUSH, &saved)
+                writeAll(1, "\n")
+            }
+        }
+        var line: [UInt8] = []
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let waited = poll(&p, 1, seconds.map { Int32(max(0, $0) * 1000) } ?? -1)
+            if waited < 0 && errno == EINTR { continue }
+            if waited == 0 { return .timeout }
+            var byte: UInt8 = 0
+            let n = read(fd, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return line.isEmpty ? .end : .line(String(decoding: line, as: UTF8.self)) }
+            if byte == 0x0A { return .line(String(decoding: line, as: UTF8.self)) }
+            if byte != 0x0D { line.append(byte) }
+            if line.count > 4096 { return .line(String(decoding: line, as: UTF8.self)) }
+        }
+    }
+
+    /// Sleeps for `seconds`.
+    static func sleep(seconds: Double) {
+        var left = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var rest = timespec()
+        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
+    }
 }
 
 /// A whole file's bytes; `nil` when it cannot be read.
