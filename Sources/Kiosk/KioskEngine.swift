@@ -111,16 +111,19 @@ public final class KioskEngine {
             screen = menu(note: Bilingual("已取消", "cancelled"))
         case .timeout:
             guard session != nil else { break }
-            if screen.kind == .menu || screen.kind == .eject {
-                step = nil
+            if screen.kind == .menu {
+                end()
                 screen = Self.eject(Bilingual("操作超时", "timed out"))
             } else {
                 step = nil
                 screen = menu(note: Bilingual("操作超时", "timed out"))
             }
         case .entry(let text):
+            if screen.kind == .eject {
+                screen.note = nil
+                break
+            }
             guard let s = session else { break }
-            if screen.kind == .eject { break }
             if screen.kind == .message {
                 screen = menu(note: nil)
                 break
