@@ -218,6 +218,25 @@ public final class InteractiveProcess {
         throw ServiceError(message: "no line starting \"\(prefix)\"; output so far: \(seen.lines.withLock { $0 }.joined(separator: "\n")) \(seen.errors.withLock { $0 })")
     }
 
+    /// The lines ``next(startingWith:seconds:)`` has gone past.
+    var consumed = 0
+
+    /// Waits (up to `seconds`) for the next line, after the one this found
+    /// last, that starts with `prefix`: for output where a screen comes back.
+    public func next(startingWith prefix: String, seconds: Double = 60) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let start = consumed
+            if let (i, line) = seen.lines.withLock({ lines in lines.enumerated().dropFirst(start).first { $0.element.hasPrefix(prefix) } }) {
+                consumed = i + 1
+                return line
+            }
+            if !process.isRunning && reader.wait(timeout: .now()) == .success { break }
+            usleep(20_000)
+        }
+        throw ServiceError(message: "no new line starting \"\(prefix)\"; output so far: \(seen.lines.withLock { $0 }.joined(separator: "\n")) \(seen.errors.withLock { $0 })")
+    }
+
     public func writeLine(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 
     /// Closes standard input, waits for the end; what it did.
