@@ -10,6 +10,9 @@ SSCARD = .build/debug/sscard
 # that uses Debian's pyscard (emv pins pyscard 2.0.0, which would need swig).
 VENV = .build-venv/emv
 EMVTOOL = $(VENV)/bin/emvtool
+# Selenium for the web kiosk's browser test (it drives Debian's chromium).
+BROWSER_VENV = .build-venv/browser
+SELENIUM = $(BROWSER_VENV)/bin/python
 
 # The release build links the Swift runtime statically: no Swift shared
 # libraries to load and relocate at every start (sscard links
@@ -57,7 +60,11 @@ run: build
 	  SSCARD_BANK_PIN=$$($(SSCARD) social read --card default --json | sed -E 's/.*"citizenID":"[0-9]{11}([0-9]{6}).*/\1/') \
 	  $(SSCARD) pos pharmacy --items examples/pharmacy.csv --card default --db $(RUN_DB) --journal .build/run/pos-journal.jsonl
 
-venv: $(EMVTOOL)
+venv: $(EMVTOOL) $(SELENIUM)
+
+$(SELENIUM): | deps
+	/usr/bin/python3 -m venv $(BROWSER_VENV)
+	$(BROWSER_VENV)/bin/pip install -q selenium==4.27.1
 
 $(EMVTOOL): | deps
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)

@@ -45,6 +45,7 @@ let package = Package(
         .library(name: "VPCDBridge", targets: ["VPCDBridge"]),
         .executable(name: "sscard", targets: ["sscard"]),
         .executable(name: "sscard-backoffice", targets: ["sscard-backoffice"]),
+        .executable(name: "sscard-kiosk", targets: ["sscard-kiosk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -148,6 +149,21 @@ let package = Package(
         .target(name: "SSCardDriver", dependencies: ["ReaderDriver"], swiftSettings: swiftSettings),
         // The self-service kiosk's flows: one engine, a terminal face (sscard kiosk) and a web face.
         .target(name: "Kiosk", dependencies: ["BackOffice", "CardAPDU", "CardStandards", "CardTransport", "Terminal"], swiftSettings: swiftSettings),
+        // The web face: the embedded page, server-sent events, over Hummingbird (in sscard-kiosk only).
+        .target(
+            name: "KioskWeb",
+            dependencies: [
+                "BackOffice", "Kiosk", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sscard-kiosk",
+            dependencies: [
+                "BackOffice", "BackOfficeStore", "CardImage", "CardPersonalization", "CardSimulator", "CardTransport", "CardTransportPCSC",
+                "Kiosk", "KioskWeb", "POS", "Terminal",
+            ],
+            swiftSettings: swiftSettings),
         // PC/SC: pcsc-lite's headers through a C module whose include folder
         // links to them (not a pkg-config system library, whose -pthread
         // SwiftPM refuses with a warning on every build; see shim.h);
@@ -225,6 +241,6 @@ let package = Package(
         // Test helpers shared by the CLI and PC/SC tests.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // Runs the built `sscard` binary the way users do.
-        .testTarget(name: "SSCardCLITests", dependencies: ["sscard", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSCardCLITests", dependencies: ["sscard", "sscard-kiosk", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -15,6 +15,9 @@ packages=(
     python3-pyscard  # pyscard, a third one
     python3-venv     # the virtual environment for python-emv's emvtool (make venv)
     libsqlite3-dev   # BackOfficeStore: GRDB links the system SQLite and includes its header
+    chromium         # the web kiosk's test: a real headless browser (nothing downloads one)
+    chromium-driver  # Selenium drives it through chromedriver
+    fonts-wqy-microhei  # a CJK font, so that the browser draws the page's Chinese (screenshots)
 )
 
 missing=()

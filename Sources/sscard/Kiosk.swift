@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import BackOffice
+import BackOfficeStore
 import CardPersonalization
 import CardSimulator
 import CardTransport
@@ -67,14 +68,28 @@ struct KioskCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            if let web {
-                // The web face is its own program (Hummingbird stays out of sscard).
-                var args = CommandLine.arguments.dropFirst().filter { $0 != "kiosk" }
-                args = args.filter { !$0.hasPrefix("--web=") }
-                throw CLIError(System.execSibling("sscard-kiosk", ["--web", web] + Array(args.drop { $0 == "--web" || $0 == web })), status: ExitStatus.badInput)
-            }
-            try runTerminal()
+            if let web { try runWeb(web) } else { try runTerminal() }
         }
+    }
+
+    /// `--web`: checks what the web kiosk needs, then becomes `sscard-kiosk`
+    /// (Hummingbird stays out of sscard), keeping the PID.
+    func runWeb(_ address: String) throws(CLIError) {
+        let parts = address.split(separator: ":", omittingEmptySubsequences: false)
+        let host = parts.count == 2 ? String(parts[0]) : "127.0.0.1"
+        guard (1...2).contains(parts.count), !host.isEmpty, let port = Int(parts.last!), (0...65_535).contains(port) else {
+            throw CLIError("--web \(address): give HOST:PORT or PORT (loopback), e.g. 127.0.0.1:8090", status: ExitStatus.badInput)
+        }
+        guard input == nil, !json else {
+            throw CLIError("--web: the page is driven from the browser; --input and --json are for the terminal face", status: ExitStatus.badInput)
+        }
+        guard source.seed == nil else { throw CLIError("--web takes a profile's own cardholder; give no --seed", status: ExitStatus.badInput) }
+        let card = source.reader.map { "reader:" + $0 } ?? source.image.map { "image:" + $0 } ?? "profile:" + (source.profile ?? "default")
+        _ = try source.makeTransport()
+        _ = try POSCommand.link(url: backoffice, db: db, area: "510100")
+        let office = backoffice ?? "db:" + (db ?? BackOfficeDatabase.defaultPath())
+        if let key = try operatorKey() { System.setEnvironment("SSCARD_KIOSK_OPERATOR_KEY", key) }
+        throw CLIError(System.execSibling("sscard-kiosk", [host, String(port), card, office, String(idle)]), status: ExitStatus.badInput)
     }
 
     func operatorKey() throws(CLIError) -> String? {

@@ -15,10 +15,13 @@ enum System {
     static func unixTime() -> Int { Int(time(nil)) }
 
     /// Replaces this process with the program `name` beside this executable
-    /// (or `$SSCARD_BACKOFFICE_BIN`), keeping the PID; returns why it could not.
+    /// (or the one `$SSCARD_…_BIN` names: `SSCARD_BACKOFFICE_BIN` for
+    /// `sscard-backoffice`, `SSCARD_KIOSK_BIN` for `sscard-kiosk`), keeping
+    /// the PID; returns why it could not.
     static func execSibling(_ name: String, _ arguments: [String]) -> String {
         var path: String
-        if let p = getenv("SSCARD_BACKOFFICE_BIN") {
+        let variable = String(name.uppercased().map { $0 == "-" ? "_" : $0 }) + "_BIN"
+        if let p = getenv(variable) {
             path = String(cString: p)
         } else {
             var buffer = [CChar](repeating: 0, count: 4096)
@@ -28,13 +31,16 @@ enum System {
             path = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/" + name
         }
         guard access(path, X_OK) == 0 else {
-            return "\(path): not found; the back office's server is a program of its own (swift build --product \(name))"
+            return "\(path): not found; it is a program of its own (swift build --product \(name))"
         }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
         argv.append(nil)
         execv(path, argv)
         return "\(path): cannot start it (\(String(cString: strerror(errno))))"
     }
+
+    /// Sets an environment variable for this process and the programs it execs.
+    static func setEnvironment(_ name: String, _ value: String) { setenv(name, value, 1) }
 
     static func exit(_ status: Int32) -> Never {
         #if canImport(Glibc)

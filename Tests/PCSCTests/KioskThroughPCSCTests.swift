@@ -41,3 +41,31 @@ struct KioskThroughPCSCTests {
         #expect(!r.stdout.contains("111111") && !r.stderr.contains("111111"))
     }
 }
+
+@Suite(.serialized, .enabled(if: PCSCFixture.available, "needs pcscd, vsmartcard-vpcd and root (scripts/ensure-deps.sh)"))
+struct WebKioskThroughPCSCTests {
+    static func screen(_ url: String) throws -> String {
+        try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", url + "/screen"], environment: [:]).stdout
+    }
+
+    @Test func theReadersInsertionAndRemovalReachThePage() throws {
+        let f = PCSCFixture()
+        defer { f.tearDown() }
+        let dir = try temporaryDirectory("pcsc-web-kiosk")
+        let db = dir + "/bo.sqlite"
+        #expect(try PCSCFixture.sscard(["backoffice", "init", "--db", db]).status == 0)
+        try f.startPCSCD()
+        let web = try ServiceProcess(ProcessRunner.sscard, ["kiosk", "--reader", f.readerName(0), "--db", db, "--web", "127.0.0.1:0"])
+        defer { web.stop() }
+        let url = "http://127.0.0.1:\(try #require(web.port))"
+        #expect(try Self.screen(url).contains(#""kind":"waiting""#) && (try Self.screen(url)).contains(#""simulated_card":false"#))
+        let serve = try f.serve("cumulative")
+        try f.waitUntil("the page shows the holder") { ((try? Self.screen(url)) ?? "").contains(#""kind":"menu""#) }
+        // The page cannot pull a reader's card.
+        let pull = try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/bin/curl"), ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-d", #"{"action":"remove"}"#, url + "/card"], environment: [:])
+        #expect(pull.stdout == "409")
+        f.stopServe(serve)
+        try f.waitUntil("the page waits again") { ((try? Self.screen(url)) ?? "").contains(#""kind":"waiting""#) }
+    }
+}
