@@ -102,11 +102,14 @@ extension ProcessResult {
         #expect(next.stdout.contains("社保账户 卡已临时挂失"))
     }
 
-    static func cardNumber(_ k: KioskSetup, _ profile: String) throws -> String {
+    /// A field of `sscard social read --json` for a profile's card.
+    static func field(_ profile: String, _ key: String) throws -> String {
         let r = try SSCardProcess.run(["social", "read", "--card", profile, "--json"])
         let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        return try #require(o["cardNumber"] as? String)
+        return try #require(o[key] as? String)
     }
+
+    static func cardNumber(_ k: KioskSetup, _ profile: String) throws -> String { try field(profile, "cardNumber") }
 
     @Test func idleTimeoutsGoBackThenEject() throws {
         let k = try KioskSetup()
@@ -117,11 +120,7 @@ extension ProcessResult {
         #expect(r.screens.last == "== 请取走您的卡 | Please take your card ==")
     }
 
-    static func name(_ k: KioskSetup, _ profile: String) throws -> String {
-        let r = try SSCardProcess.run(["social", "read", "--card", profile, "--json"])
-        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        return try #require(o["name"] as? String)
-    }
+    static func name(_ k: KioskSetup, _ profile: String) throws -> String { try field(profile, "name") }
 
     @Test func activationAtTheKioskWhereTheRegionDoesIt() throws {
         let k = try KioskSetup()
