@@ -10,8 +10,8 @@ import TestSupport
 @Suite(.serialized) struct KioskWebTests {
     static let python = repositoryRoot + "/.build-venv/browser/bin/python"
 
-    static func serve(_ k: KioskSetup, _ card: String, environment: [String: String] = [:]) throws -> (ServiceProcess, String) {
-        let server = try ServiceProcess(ProcessRunner.sscard, ["kiosk", "--card", card, "--db", k.db, "--web", "0"], environment: environment)
+    static func serve(_ k: KioskSetup, _ card: String, extra: [String] = [], environment: [String: String] = [:]) throws -> (ServiceProcess, String) {
+        let server = try ServiceProcess(ProcessRunner.sscard, ["kiosk", "--card", card, "--db", k.db, "--web", "0"] + extra, environment: environment)
         guard let port = server.port, server.firstLine.hasPrefix("listening on http://127.0.0.1:") else {
             throw ServiceError(message: "no loopback port in \(server.firstLine)")
         }
@@ -69,5 +69,18 @@ import TestSupport
         #expect(both.status == 2 && both.stderr.contains("--input"))
         let address = try SSCardProcess.run(["kiosk", "--card", "default", "--db", k.db, "--web", "nowhere"])
         #expect(address.status == 2 && address.stderr.contains("HOST:PORT"))
+    }
+
+    @Test func theIdleTimeoutAndTheOperatorOnTheWeb() throws {
+        let k = try KioskSetup()
+        let (server, url) = try Self.serve(k, "cumulative", extra: ["--idle", "2"], environment: ["SSCARD_KIOSK_OPERATOR_KEY": "op-1"])
+        defer { server.stop() }
+        _ = try Self.post(url + "/card", #"{"action":"insert"}"#)
+        let pin = try Self.post(url + "/entry", #"{"entry":"1"}"#)
+        #expect(pin.contains(#""kind":"pin""#))
+        Thread.sleep(forTimeInterval: 3)
+        let back = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", url + "/screen"], environment: [:]).stdout
+        #expect(back.contains(#""kind":"menu""#) && back.contains("操作超时"), "\(back)")
+        #expect(back.contains("柜员解锁"), "the operator key came through to the web kiosk")
     }
 }
