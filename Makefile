@@ -16,8 +16,12 @@ SELENIUM = $(BROWSER_VENV)/bin/python
 
 # The release build links the Swift runtime statically: no Swift shared
 # libraries to load and relocate at every start (sscard links
-# FoundationEssentials only, never Foundation with its ICU data).
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# FoundationEssentials only, never Foundation with its ICU data). GNU ld
+# with --no-warnings: the toolchain's static FoundationEssentials calls
+# mktemp, and glibc's link-time note about it is the only warning this link
+# gives (gold, the default, cannot be told to keep it quiet).
+QUIET_LINK = -Xswiftc -use-ld=bfd -Xlinker --no-warnings
+RELEASE_FLAGS = -c release --static-swift-stdlib $(QUIET_LINK)
 
 .PHONY: all build release driver run test bench bench-pcsc deps venv clean
 
@@ -37,21 +41,22 @@ release: deps
 
 # libSSCardDriver.so for HIS machines, with the Swift runtime linked in: at
 # run time it needs only libcrypto3, libpcsclite1 and libstdc++ (README).
-# Linked by GNU ld with --no-warnings: the toolchain's static
-# FoundationEssentials calls mktemp, and glibc's link-time note about it is
-# the one warning this link gives (gold cannot be told to keep it quiet).
+# Linked quietly as the release build is (QUIET_LINK).
 DRIVER = .build-driver/release/libSSCardDriver.so
 driver: deps
-	$(SWIFT) build -c release --product SSCardDriver --scratch-path .build-driver -Xswiftc -static-stdlib -Xswiftc -use-ld=bfd -Xlinker --no-warnings
+	$(SWIFT) build -c release --product SSCardDriver --scratch-path .build-driver -Xswiftc -static-stdlib $(QUIET_LINK)
 
 # The main job: the conformance suite on the embedded virtual card (each
-# script names its profile with a '# @card' line), a social read, a bank
+# script names its profile with a '# @card' line; the HTML report in
+# .build/run/conformance.html), a social read, a bank
 # read, then a pharmacy sale on the default card against a back office in
 # .build/run/ (made afresh each time). The default card's PINs: social 123456 (changed to 135790 at
 # the counter, as its profile demands), bank the ID number's digits 12–17.
 RUN_DB = .build/run/backoffice.sqlite
 run: build
-	@$(SSCARD) run apdu-scripts/
+	@mkdir -p .build/run
+	@$(SSCARD) run apdu-scripts/ --html .build/run/conformance.html
+	@echo "the HTML report: .build/run/conformance.html"
 	@echo
 	@$(SSCARD) social read --card default
 	@echo

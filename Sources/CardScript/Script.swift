@@ -106,6 +106,29 @@ public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
         return t == tokens.count
     }
 
+    /// For each byte of `bytes`, whether it is where the pattern differs:
+    /// the tokens before the first `*` are laid from the start, those after
+    /// the last `*` from the end; bytes no token covers differ, and a
+    /// pattern longer than the bytes marks the last byte. For reports.
+    public func mismatches(_ bytes: [UInt8]) -> [Bool] {
+        var marks = [Bool](repeating: false, count: bytes.count)
+        func fits(_ token: PatternToken, _ b: UInt8) -> Bool {
+            switch token {
+            case .byte(let v): v == b
+            case .nibbles(let h, let l): (h == nil || h! == b >> 4) && (l == nil || l! == b & 0xF)
+            case .anyBytes: true
+            }
+        }
+        let first = tokens.firstIndex(of: .anyBytes)
+        let head = Array(tokens[..<(first ?? tokens.count)])
+        let tail = first.map { _ in Array(tokens[(tokens.lastIndex(of: .anyBytes)! + 1)...]) } ?? []
+        for (i, t) in head.enumerated() where i < bytes.count { marks[i] = !fits(t, bytes[i]) }
+        for (j, t) in tail.reversed().enumerated() where j < bytes.count { marks[bytes.count - 1 - j] = marks[bytes.count - 1 - j] || !fits(t, bytes[bytes.count - 1 - j]) }
+        if first == nil, bytes.count > head.count { for i in head.count..<bytes.count { marks[i] = true } }
+        if head.count + tail.count > bytes.count, !bytes.isEmpty { marks[bytes.count - 1] = true }
+        return marks
+    }
+
     public var description: String {
         tokens.map { token in
             switch token {
@@ -208,6 +231,7 @@ public enum ScriptParser {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             line.hasSuffix("\r") ? line.dropLast() : line
         }
+        if isApduTool(lines) { return try parseApduTool(lines, name: name) }
         let transcript = lines.contains { $0.hasPrefix("> ") || $0 == ">" }
         var steps: [ScriptStep] = []
         var cardProfile: String? = nil
@@ -316,6 +340,75 @@ public enum ScriptParser {
             steps.append(.command(line: n, bytes: bytes, expected: nil, expectationLine: nil))
         }
         return Script(name: name, steps: steps, isTranscript: transcript, cardProfile: cardProfile)
+    }
+}
+
+extension ScriptParser {
+    /// Whether the first statement is apdutool's (Oracle's Java Card tool,
+    /// jCardSim's APDUScriptTool): `powerup;` or `0x.. 0x.. …;`.
+    static func isApduTool(_ lines: [Substring]) -> Bool {
+        for raw in lines {
+            var line = raw
+            if let c = line.firstRange(of: "//") { line = line[..<c.lowerBound] }
+            let t = line.trimmingSpaces.lowercased()
+            if t.isEmpty { continue }
+            return t.hasSuffix(";") && (t.hasPrefix("powerup") || t.hasPrefix("0x"))
+        }
+        return false
+    }
+
+    /// An apdutool script: `powerup;` and `powerdown;` (a reset and nothing),
+    /// `//` comments, the tool's other statements skipped (`echo`, `delay`,
+    /// `output`, `contacted`, `contactless`), and each command as
+    /// `CLA INS P1 P2 Lc [data] Le;` in `0x..` bytes, Lc `0x00` when there
+    /// is no data. The commands carry no expected answers: they run, unchecked.
+    static func parseApduTool(_ lines: [Substring], name: String) throws(ScriptError) -> Script {
+        var steps: [ScriptStep] = []
+        var statement = ""
+        var startLine = 0
+        for (i, raw) in lines.enumerated() {
+            var line = raw
+            if let c = line.firstRange(of: "//") { line = line[..<c.lowerBound] }
+            for ch in line {
+                if statement.allSatisfy({ $0 == " " || $0 == "\t" }) { startLine = i + 1 }
+                if ch == ";" {
+                    if let step = try apduToolStatement(statement.trimmingSpaces, line: startLine, name: name) { steps.append(step) }
+                    statement = ""
+                } else {
+                    statement.append(ch)
+                }
+            }
+            statement.append(" ")
+        }
+        guard statement.trimmingSpaces.isEmpty else {
+            throw ScriptError(.badCommand, file: name, line: startLine, reason: "a statement without its ';'")
+        }
+        return Script(name: name, steps: steps, isTranscript: false, cardProfile: nil)
+    }
+
+    static func apduToolStatement(_ s: Substring, line n: Int, name: String) throws(ScriptError) -> ScriptStep? {
+        let lower = s.lowercased()
+        if lower == "powerup" { return .reset(line: n, expectedATR: nil) }
+        let first = lower.split(separator: " ").first.map(String.init) ?? ""
+        if lower.isEmpty || ["powerdown", "echo", "delay", "output", "contacted", "contactless"].contains(first) { return nil }
+        var bytes: [UInt8] = []
+        for token in s.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard token.count == 4, token.lowercased().hasPrefix("0x"), let b = UInt8(token.dropFirst(2), radix: 16) else {
+                throw ScriptError(.badCommand, file: name, line: n, reason: "'\(token)': apdutool bytes are 0x followed by two hex digits")
+            }
+            bytes.append(b)
+        }
+        guard bytes.count >= 6 else {
+            throw ScriptError(.badCommand, file: name, line: n, reason: "an apdutool command is CLA INS P1 P2 Lc [data] Le")
+        }
+        let lc = Int(bytes[4])
+        guard bytes.count == 6 + lc else {
+            throw ScriptError(.badCommand, file: name, line: n, reason: "Lc 0x\(Hex.encode([bytes[4]])) says \(lc) data bytes, the command has \(bytes.count - 6)")
+        }
+        let header = Array(bytes[0..<4]), le = bytes[bytes.count - 1]
+        // Lc 0x00: no data (case 2 with the Le); else case 4.
+        let command = lc == 0 ? header + [le] : header + [bytes[4]] + Array(bytes[5..<(5 + lc)]) + [le]
+        return .command(line: n, bytes: command, expected: nil, expectationLine: nil)
     }
 }
 

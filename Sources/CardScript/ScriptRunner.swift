@@ -14,6 +14,8 @@ public struct Check: Sendable {
     public var expected: ResponsePattern
     public var actual: [UInt8]
     public var passed: Bool
+    /// The command's round trip, in seconds (with its GET RESPONSE and resends).
+    public var seconds: Double = 0
 }
 
 /// The outcome of one script.
@@ -22,6 +24,10 @@ public struct ScriptResult: Sendable {
     public var checks: [Check]
     /// Commands sent, automatic exchanges included.
     public var exchanges: Int
+    /// Commands sent without an expected answer (apdutool scripts, bare commands).
+    public var unchecked: Int = 0
+    /// Every command's answer, checked or not, in order (for `sscard diff`).
+    public var answers: [Answer] = []
     /// A transport failure that ended the script early.
     public var transportError: TransportError?
     /// Wall time in seconds.
@@ -32,6 +38,13 @@ public struct ScriptResult: Sendable {
 }
 
 /// Runs parsed scripts on a terminal session.
+/// One command and what the card answered.
+public struct Answer: Hashable, Sendable {
+    public var line: Int
+    public var command: String
+    public var response: [UInt8]
+}
+
 public enum ScriptRunner {
     /// Runs a script: powers the card, then each step in order.
     /// - Parameters:
@@ -69,13 +82,17 @@ public enum ScriptRunner {
                                 passed: expected.matches(atr)))
                     }
                 case .command(let line, let bytes, let expected, let expectationLine):
+                    let sent = monotonicSeconds()
                     let exchange = try session.exchange(bytes)
+                    let took = monotonicSeconds() - sent
                     result.exchanges += exchange.wire.count
+                    result.unchecked += expected == nil ? 1 : 0
+                    result.answers.append(Answer(line: line, command: APDUMask.describe(bytes), response: exchange.response))
                     if let expected {
                         result.checks.append(
                             Check(
                                 line: line, expectationLine: expectationLine ?? line, command: APDUMask.describe(bytes),
-                                expected: expected, actual: exchange.response, passed: expected.matches(exchange.response)))
+                                expected: expected, actual: exchange.response, passed: expected.matches(exchange.response), seconds: took))
                     }
                 }
             }
@@ -92,6 +109,14 @@ public enum JUnitReport {
         let micros = Int((s * 1e6).rounded())
         let fraction = String(micros % 1_000_000)
         return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+
+    /// `^^` under each actual byte that differs from the pattern, spaces under the rest.
+    public static func differenceMarks(_ c: Check) -> String {
+        let marks = c.expected.mismatches(c.actual)
+        var line = marks.map { $0 ? "^^" : "  " }.joined(separator: " ")
+        while line.hasSuffix(" ") { line.removeLast() }
+        return line
     }
 
     public static func xml(_ results: [ScriptResult]) -> String {
@@ -125,6 +150,7 @@ public enum JUnitReport {
                     let actual = Hex.encode(c.actual, separator: " ")
                     x += "      <failure message=\"expected \(esc(c.expected.description)), got \(actual)\">"
                     x += "\(name):\(c.expectationLine): \(esc(c.command))\nexpected: \(esc(c.expected.description))\nactual:   \(actual)"
+                    x += "\ndiffers:  \(differenceMarks(c))"
                     x += "</failure>\n"
                 }
                 x += "    </testcase>\n"

@@ -30,23 +30,63 @@ struct CardSourceOptions: ParsableArguments {
         if seed != nil && image != nil { throw ValidationError("--seed personalizes a fresh card; an image already has its cardholder") }
     }
 
+    /// The source as a value.
+    var spec: CardSpec { reader.map(CardSpec.reader) ?? image.map(CardSpec.image) ?? .profile(profile, seed: seed) }
+
     /// Describes the source for reports.
-    var label: String { reader.map { "reader \($0)" } ?? image.map { "image \($0)" } ?? "virtual card (\(profile ?? "default"))" }
+    var label: String { spec.label }
 
     /// Whether scripts share one card (an image or a reader) rather than each getting a fresh one.
-    var isShared: Bool { image != nil || reader != nil }
+    var isShared: Bool { spec.isShared }
 
     /// A new transport to the card (a fresh card for a profile each time).
     func makeTransport(profile defaultProfile: String? = nil) throws(CLIError) -> any CardTransport {
-        if let reader {
+        try spec.makeTransport(profile: defaultProfile)
+    }
+
+    /// A fresh virtual card of a profile (from any thread: it shares nothing).
+    static func virtualCard(profile name: String, seed: UInt64?) throws(CLIError) -> any CardTransport {
+        do {
+            let profile = try CardProfiles.resolve(name)
+            return VirtualCardTransport(card: CardFactory.virtualCard(profile.personalize(seed: seed)))
+        } catch {
+            throw CLIError(error.description, status: ExitStatus.badInput)
+        }
+    }
+}
+
+/// Where a card is: a reader, an image, or a profile's fresh virtual card.
+enum CardSpec {
+    case reader(String)
+    case image(String)
+    /// `nil`: the script's own profile, else `default`.
+    case profile(String?, seed: UInt64?)
+
+    var label: String {
+        switch self {
+        case .reader(let r): "reader \(r)"
+        case .image(let i): "image \(i)"
+        case .profile(let p, _): "virtual card (\(p ?? "default"))"
+        }
+    }
+
+    var isShared: Bool {
+        if case .profile = self { return false }
+        return true
+    }
+
+    /// A new transport to the card (a fresh card for a profile each time;
+    /// `defaultProfile` when the spec names none).
+    func makeTransport(profile defaultProfile: String? = nil) throws(CLIError) -> any CardTransport {
+        switch self {
+        case .reader(let reader):
             do {
                 return PCSCTransport(reader: try PCSCReaders.resolve(reader))
             } catch {
                 let status = error.code == .readerNotFound || error.code == .ambiguousReader ? ExitStatus.badInput : ExitStatus.transport
                 throw CLIError(error.description, status: status)
             }
-        }
-        if let image {
+        case .image(let image):
             let file = CardImageFile(path: image)
             do {
                 let state = try file.load()
@@ -54,12 +94,8 @@ struct CardSourceOptions: ParsableArguments {
             } catch {
                 throw CLIError(error.description, status: ExitStatus.badInput)
             }
-        }
-        do {
-            let profile = try CardProfiles.resolve(self.profile ?? defaultProfile ?? "default")
-            return VirtualCardTransport(card: CardFactory.virtualCard(profile.personalize(seed: seed)))
-        } catch {
-            throw CLIError(error.description, status: ExitStatus.badInput)
+        case .profile(let p, let seed):
+            return try CardSourceOptions.virtualCard(profile: p ?? defaultProfile ?? "default", seed: seed)
         }
     }
 }

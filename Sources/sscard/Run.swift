@@ -5,7 +5,9 @@ import CardAPDU
 import CardScript
 import CardTransport
 import CardImage
+import Dispatch
 import FoundationEssentials
+import Synchronization
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +23,12 @@ struct Run: ParsableCommand {
             ':' is ignored. A scriptor transcript ('> ' commands) replays as it is. A comment
             line '# @card PROFILE' names the profile a script is written for; --card and
             --image take precedence.
+
+            An apdutool (Java Card, jCardSim) script — 'powerup;', '0x00 0xA4 … 0x7F;', '//'
+            comments — runs too, its commands unchecked. Directories are searched recursively;
+            --jobs N runs scripts in parallel on independent virtual cards (the same verdicts
+            as one at a time), --shard K/N a stable part of them (join the shards' JUnit files
+            with `sscard report merge`); --html writes a report people look at.
 
             The last line is 'N passed, N failed' (scripts). Exit status: 0 all passed,
             1 an expectation failed, 2 a bad script or option (file:line: why), 3 a transport failure.
@@ -38,6 +46,15 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write every exchange (PINs and keys masked).", valueName: "FILE"))
     var trace: String?
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, failures, latency plots).", valueName: "FILE"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Run N scripts at once, each on its own virtual card (not with --image or --reader).", valueName: "N"))
+    var jobs = 1
+
+    @Option(help: ArgumentHelp("Run shard K of N: a stable part of the scripts (by a hash of each path), for a CI matrix.", valueName: "K/N"))
+    var shard: String?
+
     @Flag(name: .shortAndLong, help: "Print only failures and the summary.")
     var quiet = false
 
@@ -46,6 +63,24 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one script or directory") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs is 1 to 64") }
+        if jobs > 1 && source.isShared { throw ValidationError("--jobs runs each script on its own virtual card; --image and --reader share one card") }
+        if let shard, Self.shard(shard) == nil { throw ValidationError("--shard \(shard): give K/N with 1 ≤ K ≤ N, e.g. 2/4") }
+    }
+
+    /// `K/N` → (K, N).
+    static func shard(_ text: String) -> (k: Int, n: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else { return nil }
+        return (k, n)
+    }
+
+    /// Whether a script is in shard K of N: FNV-1a of its path, so that a
+    /// script stays in its shard when others come or go.
+    static func inShard(_ path: String, _ k: Int, _ n: Int) -> Bool {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in path.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(h % UInt64(n)) == k - 1
     }
 
     /// The scripts named by the arguments, directories expanded and sorted.
@@ -70,59 +105,123 @@ struct Run: ParsableCommand {
         return files
     }
 
-    func run() throws {
-        try reporting {
-            // Parse everything before anything runs.
-            var scripts: [Script] = []
-            for file in try Self.scriptFiles(paths) {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw CLIError("\(file): cannot read", status: ExitStatus.badInput)
-                }
-                guard let text = String(data: data, encoding: .utf8) else {
-                    throw CLIError("\(file): not UTF-8 text", status: ExitStatus.badInput)
-                }
-                do {
-                    scripts.append(try ScriptParser.parse(text, name: file))
-                } catch {
-                    throw CLIError("\(error)", status: ExitStatus.badInput)
-                }
+    /// Parses every script before anything runs.
+    static func load(_ paths: [String]) throws(CLIError) -> [Script] {
+        var scripts: [Script] = []
+        for file in try scriptFiles(paths) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError("\(file): cannot read", status: ExitStatus.badInput)
             }
-            var traceText = ""
-            var results: [ScriptResult] = []
-            let shared = source.isShared ? try source.makeTransport() : nil
-            let start = Date()
-            for script in scripts {
-                let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
-                let session = TerminalSession(
-                    transport: transport, autoGetResponse: autoResponse, autoResendOnWrongLe: autoResponse)
-                if trace != nil {
-                    traceText += "# \(script.name) on \(transport.name)\n"
-                    session.traceSink = { entry in
-                        traceText += "> \(APDUMask.describe(entry.command))\n< \(Hex.encode(entry.response, separator: " "))\n"
-                    }
-                }
-                let result = ScriptRunner.run(script, on: session)
-                results.append(result)
-                report(result)
-            }
-            let passed = results.filter(\.passed).count
-            let failed = results.count - passed
-            let checks = results.reduce(0) { $0 + $1.checks.count }
-            let exchanges = results.reduce(0) { $0 + $1.exchanges }
-            if !quiet {
-                let ms = Int(Date().timeIntervalSince(start) * 1000)
-                printLine("\(scripts.count) script(s), \(checks) check(s), \(exchanges) APDU(s) in \(ms) ms")
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CLIError("\(file): not UTF-8 text", status: ExitStatus.badInput)
             }
             do {
-                if let junit { try JUnitReport.xml(results).write(toFile: junit, atomically: true, encoding: .utf8) }
-                if let trace { try traceText.write(toFile: trace, atomically: true, encoding: .utf8) }
+                scripts.append(try ScriptParser.parse(text, name: file))
+            } catch {
+                throw CLIError("\(error)", status: ExitStatus.badInput)
+            }
+        }
+        return scripts
+    }
+
+    func run() throws {
+        try reporting {
+            var scripts = try Self.load(paths)
+            if let shard, let (k, n) = Self.shard(shard) { scripts = scripts.filter { Self.inShard($0.name, k, n) } }
+            let start = Date()
+            let progress = !quiet && System.isTerminal(2)
+            var printed = 0
+            var results: [ScriptResult?] = Array(repeating: nil, count: scripts.count)
+            var traces: [String] = Array(repeating: "", count: scripts.count)
+            /// Prints the finished results in script order.
+            func flush() {
+                while printed < results.count, let r = results[printed] {
+                    if progress { writeAll(2, "\u{1B}[2K\r") }
+                    report(r)
+                    printed += 1
+                }
+                if progress, printed < results.count {
+                    writeAll(2, "\u{1B}[2K\r[\(results.count(where: { $0 != nil }))/\(results.count)] \(scripts[printed].name)")
+                }
+            }
+            if jobs == 1 {
+                let shared = source.isShared ? try source.makeTransport() : nil
+                for (i, script) in scripts.enumerated() {
+                    let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
+                    (results[i], traces[i]) = runOne(script, transport)
+                    flush()
+                }
+            } else {
+                let state = Mutex<(results: [ScriptResult?], traces: [String], failure: CLIError?)>((results, traces, nil))
+                let next = Atomic<Int>(0)
+                let (profile, seed, autoResponse, tracing) = (source.profile, source.seed, autoResponse, trace != nil)
+                let all = scripts
+                DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+                    while true {
+                        let i = next.add(1, ordering: .relaxed).oldValue
+                        guard i < all.count else { return }
+                        do throws(CLIError) {
+                            let transport = try CardSourceOptions.virtualCard(profile: profile ?? all[i].cardProfile ?? "default", seed: seed)
+                            let (r, t) = Self.run(all[i], transport, autoResponse: autoResponse, tracing: tracing)
+                            state.withLock { s in
+                                s.results[i] = r
+                                s.traces[i] = t
+                            }
+                        } catch {
+                            state.withLock { s in s.failure = s.failure ?? error }
+                        }
+                    }
+                }
+                let done = state.withLock { ($0.results, $0.traces, $0.failure) }
+                if let failure = done.2 { throw failure }
+                (results, traces) = (done.0, done.1)
+                flush()
+            }
+            let finished = results.compactMap { $0 }
+            let passed = finished.filter(\.passed).count
+            let failed = finished.count - passed
+            let checks = finished.reduce(0) { $0 + $1.checks.count }
+            let exchanges = finished.reduce(0) { $0 + $1.exchanges }
+            if !quiet {
+                let groups = HTMLReport.groups(finished)
+                if groups.count > 1 {
+                    for g in groups {
+                        printLine("  \(g.directory): \(g.scripts) script(s), \(g.checks) check(s)\(g.failedChecks > 0 ? ", \(g.failedChecks) failed" : "")")
+                    }
+                }
+                let ms = Int(Date().timeIntervalSince(start) * 1000)
+                printLine("\(finished.count) script(s), \(checks) check(s), \(exchanges) APDU(s) in \(ms) ms\(jobs > 1 ? " on \(jobs) jobs" : "")")
+            }
+            do {
+                if let junit { try JUnitReport.xml(finished).write(toFile: junit, atomically: true, encoding: .utf8) }
+                if let trace { try traces.joined().write(toFile: trace, atomically: true, encoding: .utf8) }
+                if let html { try HTMLReport.html(finished, source: source.label).write(toFile: html, atomically: true, encoding: .utf8) }
             } catch {
                 throw CLIError("cannot write the report: \(CardImageFile.reason(error))", status: ExitStatus.badInput)
             }
             printLine("\(passed) passed, \(failed) failed")
-            if results.contains(where: { $0.transportError != nil }) { throw ExitCode(ExitStatus.transport) }
+            if finished.contains(where: { $0.transportError != nil }) { throw ExitCode(ExitStatus.transport) }
             if failed > 0 { throw ExitCode(ExitStatus.checkFailed) }
         }
+    }
+
+    func runOne(_ script: Script, _ transport: any CardTransport) -> (ScriptResult, String) {
+        Self.run(script, transport, autoResponse: autoResponse, tracing: trace != nil)
+    }
+
+    /// One script on one card; its trace (PINs and keys masked) when asked.
+    static func run(_ script: Script, _ transport: any CardTransport, autoResponse: Bool, tracing: Bool) -> (ScriptResult, String) {
+        let session = TerminalSession(transport: transport, autoGetResponse: autoResponse, autoResendOnWrongLe: autoResponse)
+        var text = ""
+        if tracing {
+            text = "# \(script.name) on \(transport.name)\n"
+            session.traceSink = { entry in
+                text += "> \(APDUMask.describe(entry.command))\n< \(Hex.encode(entry.response, separator: " "))\n"
+            }
+        }
+        let result = ScriptRunner.run(script, on: session)
+        session.traceSink = nil
+        return (result, text)
     }
 
     func report(_ r: ScriptResult) {
@@ -136,6 +235,7 @@ struct Run: ParsableCommand {
             printLine("  \(r.script.name):\(c.expectationLine): \(c.command)")
             printLine("    expected: \(c.expected)")
             printLine("    actual:   \(Hex.encode(c.actual, separator: " "))")
+            printLine("    differs:  \(JUnitReport.differenceMarks(c))")
         }
         if let e = r.transportError { printLine("  transport failure: \(e)") }
     }
