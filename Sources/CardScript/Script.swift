@@ -420,3 +420,54 @@ extension StringProtocol {
         return Substring(s[start...end])
     }
 }
+
+// MARK: Placeholders
+
+/// `${PIN}`, `${NEW_PIN}` and `${PIN_BLOCK}` in a script's commands: the
+/// PINs a recorded session held, supplied at run time from the PIN sources
+/// (never written in the script).
+public enum ScriptPlaceholders {
+    public static let known = ["PIN", "NEW_PIN", "PIN_BLOCK"]
+
+    /// The placeholder names a script's text uses (outside comments).
+    public static func names(in text: String) -> Set<String> {
+        var out: Set<String> = []
+        for line in text.split(separator: "\n") {
+            var rest = line.prefix { $0 != "#" }
+            while let open = rest.firstRange(of: "${") {
+                let after = rest[open.upperBound...]
+                guard let close = after.firstIndex(of: "}") else { break }
+                out.insert(String(after[..<close]))
+                rest = after[after.index(after: close)...]
+            }
+        }
+        return out
+    }
+
+    /// The text with each `${NAME}` replaced by `values[NAME]` (hex).
+    /// - Throws: ``ScriptError`` `.badCommand` for a name without a value, at its line.
+    public static func substitute(_ text: String, _ values: [String: String], name: String) throws(ScriptError) -> String {
+        guard text.contains("${") else { return text }
+        var out = ""
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.prefix { $0 != "#" }
+            let comment = line[rest.endIndex...]
+            while let open = rest.firstRange(of: "${") {
+                let after = rest[open.upperBound...]
+                guard let close = after.firstIndex(of: "}") else {
+                    throw ScriptError(.badCommand, file: name, line: n + 1, reason: "a '${' without its '}'")
+                }
+                let key = String(after[..<close])
+                guard let value = values[key] else {
+                    throw ScriptError(
+                        .badCommand, file: name, line: n + 1,
+                        reason: "${\(key)}: \(known.contains(key) ? "no value given" : "not a placeholder (\(known.map { "${\($0)}" }.joined(separator: ", ")))")")
+                }
+                out += rest[..<open.lowerBound] + value
+                rest = after[after.index(after: close)...]
+            }
+            out += rest + comment + "\n"
+        }
+        return String(out.dropLast())
+    }
+}

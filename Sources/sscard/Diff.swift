@@ -24,6 +24,7 @@ struct Diff: ParsableCommand {
     var images: [String] = []
     @Option(name: .customLong("reader"), help: ArgumentHelp("A PC/SC reader, by part of its name.", valueName: "NAME"))
     var readers: [String] = []
+    @OptionGroup var pins: PINOptions
     @Flag(help: "Handle 61xx and 6Cxx automatically.") var autoResponse = false
     @Argument(help: "Scripts (.apdu) or directories of scripts.") var paths: [String]
 
@@ -37,7 +38,7 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let scripts = try Run.load(paths)
+            let scripts = try Run.load(paths, pins: pins)
             let (a, b) = (sources[0], sources[1])
             let sharedA = a.isShared ? try a.makeTransport() : nil
             let sharedB = b.isShared ? try b.makeTransport() : nil

@@ -3,6 +3,7 @@
 import ArgumentParser
 import CardAPDU
 import CardScript
+import CardStandards
 import CardTransport
 import CardImage
 import Dispatch
@@ -36,6 +37,7 @@ struct Run: ParsableCommand {
     )
 
     @OptionGroup var source: CardSourceOptions
+    @OptionGroup var pins: PINOptions
 
     @Flag(help: "Handle 61xx (GET RESPONSE) and 6Cxx (resend with the exact Le) automatically.")
     var autoResponse = false
@@ -105,9 +107,10 @@ struct Run: ParsableCommand {
         return files
     }
 
-    /// Parses every script before anything runs.
-    static func load(_ paths: [String]) throws(CLIError) -> [Script] {
-        var scripts: [Script] = []
+    /// Parses every script before anything runs; `${PIN}`, `${NEW_PIN}` and
+    /// `${PIN_BLOCK}` (a recorded session's PINs) from the PIN sources, asked once.
+    static func load(_ paths: [String], pins: PINOptions) throws(CLIError) -> [Script] {
+        var texts: [(String, String)] = []
         for file in try scriptFiles(paths) {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CLIError("\(file): cannot read", status: ExitStatus.badInput)
@@ -115,8 +118,20 @@ struct Run: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw CLIError("\(file): not UTF-8 text", status: ExitStatus.badInput)
             }
+            texts.append((file, text))
+        }
+        let wanted = texts.reduce(into: Set<String>()) { $0.formUnion(ScriptPlaceholders.names(in: $1.1)) }
+        var values: [String: String] = [:]
+        if wanted.contains("PIN") || wanted.contains("PIN_BLOCK") {
+            let pin = try pins.pin()
+            values["PIN"] = Hex.encode(BCD.encode(pin, odd: .padWithF) ?? [])
+            values["PIN_BLOCK"] = Hex.encode(PINBlock.format2(pin) ?? [])
+        }
+        if wanted.contains("NEW_PIN") { values["NEW_PIN"] = Hex.encode(BCD.encode(try pins.newPIN(), odd: .padWithF) ?? []) }
+        var scripts: [Script] = []
+        for (file, text) in texts {
             do {
-                scripts.append(try ScriptParser.parse(text, name: file))
+                scripts.append(try ScriptParser.parse(try ScriptPlaceholders.substitute(text, values, name: file), name: file))
             } catch {
                 throw CLIError("\(error)", status: ExitStatus.badInput)
             }
@@ -126,7 +141,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reporting {
-            var scripts = try Self.load(paths)
+            var scripts = try Self.load(paths, pins: pins)
             if let shard, let (k, n) = Self.shard(shard) { scripts = scripts.filter { Self.inShard($0.name, k, n) } }
             let start = Date()
             let progress = !quiet && System.isTerminal(2)

@@ -23,7 +23,7 @@ struct SSCard: ParsableCommand {
             Exit status: 0 success; 1 a check failed; 2 bad input or usage; 3 a transport failure.
             """,
         version: "sscard \(SSCard.version)",
-        subcommands: [Send.self, Run.self, Social.self, Bank.self, Serve.self, Readers.self, CardCommand.self, Profiles.self, Decode.self, BackOfficeCommand.self, POSCommand.self, HSMCommand.self, KioskCommand.self, ReportCommand.self, Diff.self]
+        subcommands: [Send.self, Run.self, Social.self, Bank.self, Serve.self, Readers.self, CardCommand.self, Profiles.self, Decode.self, BackOfficeCommand.self, POSCommand.self, HSMCommand.self, KioskCommand.self, ReportCommand.self, Diff.self, Proxy.self]
     )
 }
 

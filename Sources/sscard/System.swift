@@ -115,6 +115,15 @@ extension System {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Creates (or empties) a file with mode 0600 and writes `text`; why it could not, or `nil`.
+    static func writeNew(_ path: String, _ text: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        writeAll(fd, text)
+        return fsync(fd) == 0 ? nil : String(cString: strerror(errno))
+    }
+
     /// What a timed read of one line gave.
     enum LineRead: Equatable {
         case line(String)
