@@ -144,6 +144,7 @@ public enum HTMLReport {
                 h += "<pre>expected: \(esc(c.expected.description))\nactual:   \(marked(c))</pre>\n"
             }
             if let e = r.transportError { h += "<p class=\"fail\">transport failure: \(esc(e.description))</p>\n" }
+            if let e = r.scriptError { h += "<p class=\"fail\">script error: \(esc(e))</p>\n" }
             h += "</div>\n"
         }
         h += "<h2>Time per script</h2>\n"

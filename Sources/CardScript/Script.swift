@@ -30,8 +30,35 @@ public enum PatternToken: Hashable, Sendable {
 /// An expected response.
 public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
     public var tokens: [PatternToken]
+    /// `[name:N]`: N bytes (any) kept under `name` for later commands.
+    public var captures: [Capture] = []
+
+    /// A named run of bytes in a pattern: tokens `first ..< first + count`.
+    public struct Capture: Hashable, Sendable {
+        public var name: String
+        public var first: Int
+        public var count: Int
+    }
 
     public init(tokens: [PatternToken]) { self.tokens = tokens }
+
+    /// The captured bytes of a response that matches: the tokens before the
+    /// first `*` lie from the start, those after the last one from the end.
+    public func captured(_ bytes: [UInt8]) -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        let star = tokens.firstIndex(of: .anyBytes)
+        for c in captures {
+            let start: Int
+            if star == nil || c.first + c.count <= star! {
+                start = c.first
+            } else {
+                start = bytes.count - (tokens.count - c.first)
+            }
+            guard start >= 0, start + c.count <= bytes.count else { continue }
+            out[c.name] = Array(bytes[start..<(start + c.count)])
+        }
+        return out
+    }
 
     /// Parses `6F XX 9X * 90 00` (spaced or packed, any case).
     /// - Returns: `nil` with a reason when malformed.
@@ -43,7 +70,28 @@ public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
             guard let v = c.hexDigitValue else { return nil }
             return .some(UInt8(v))
         }
+        var captures: [Capture] = []
+        var capturing: String? = nil
         for c in text {
+            if let name = capturing {
+                if c != "]" {
+                    capturing = name + String(c)
+                    continue
+                }
+                capturing = nil
+                let parts = name.split(separator: ":")
+                guard parts.count == 2, let count = Int(parts[1]), (1...256).contains(count), Self.isName(parts[0]) else {
+                    return .failure("[\(name)]: a capture is [name:N], a name of letters, digits and _ and N bytes (1–256)")
+                }
+                captures.append(Capture(name: String(parts[0]), first: tokens.count, count: count))
+                tokens += Array(repeating: .nibbles(high: nil, low: nil), count: count)
+                continue
+            }
+            if c == "[" {
+                if pending != nil { return .failure("a lone hex digit before '['") }
+                capturing = ""
+                continue
+            }
             if c == " " || c == "\t" {
                 if pending != nil { return .failure("a lone hex digit in the expected response") }
                 continue
@@ -66,9 +114,21 @@ public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
                 pending = c
             }
         }
+        if capturing != nil { return .failure("a '[' without its ']'") }
         if pending != nil { return .failure("odd number of hex digits in the expected response") }
         if tokens.isEmpty { return .failure("an empty expected response") }
-        return .success(ResponsePattern(tokens: tokens))
+        var pattern = ResponsePattern(tokens: tokens)
+        pattern.captures = captures
+        if let first = tokens.firstIndex(of: .anyBytes), let last = tokens.lastIndex(of: .anyBytes),
+            captures.contains(where: { $0.first + $0.count > first && $0.first < last })
+        {
+            return .failure("a capture between two '*' has no fixed place")
+        }
+        return .success(pattern)
+    }
+
+    static func isName(_ s: some StringProtocol) -> Bool {
+        !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && !s.first!.isNumber
     }
 
     /// Whether `bytes` matches the whole pattern.
@@ -130,7 +190,21 @@ public struct ResponsePattern: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        tokens.map { token in
+        guard captures.isEmpty else {
+            var parts: [String] = []
+            var i = 0
+            while i < tokens.count {
+                if let c = captures.first(where: { $0.first == i }) {
+                    parts.append("[\(c.name):\(c.count)]")
+                    i += c.count
+                    continue
+                }
+                parts.append(ResponsePattern(tokens: [tokens[i]]).description)
+                i += 1
+            }
+            return parts.joined(separator: " ")
+        }
+        return tokens.map { token in
             switch token {
             case .byte(let v): Hex.encode([v])
             case .anyBytes: "*"
@@ -147,6 +221,87 @@ public enum ScriptStep: Hashable, Sendable {
     case reset(line: Int, expectedATR: ResponsePattern?)
     /// A command, optionally with its expected response and the line of it.
     case command(line: Int, bytes: [UInt8], expected: ResponsePattern?, expectationLine: Int?)
+    /// A command made when it is sent, from captured bytes and helpers.
+    case templated(line: Int, template: [CommandPart], expected: ResponsePattern?, expectationLine: Int?)
+}
+
+/// A piece of a templated command: `00 82 00 0A 11 ${ea(03, 0A, cardid, original, random)}`.
+public enum CommandPart: Hashable, Sendable {
+    case bytes([UInt8])
+    /// `${name}`: bytes captured earlier with `[name:N]`.
+    case variable(String)
+    /// `${helper(arg, …)}`: what a terminal computes (the arguments hex or
+    /// captured names); `${name=helper(…)}` also keeps the result under `name`.
+    case helper(String, [HelperArgument], assign: String?)
+
+    /// Parses a command line with `${…}` in it.
+    static func parse(_ text: Substring) -> Result<[CommandPart], ScriptError.Reason> {
+        var parts: [CommandPart] = []
+        var rest = text
+        while !rest.isEmpty {
+            guard let open = rest.firstRange(of: "${") else {
+                guard let b = try? Hex.decode(rest) else { return .failure("'\(rest.trimmingSpaces)' is not hex") }
+                parts.append(.bytes(b))
+                break
+            }
+            let literal = rest[..<open.lowerBound]
+            if !literal.trimmingSpaces.isEmpty {
+                guard let b = try? Hex.decode(literal) else { return .failure("'\(literal.trimmingSpaces)' is not hex") }
+                parts.append(.bytes(b))
+            }
+            let after = rest[open.upperBound...]
+            guard let close = after.firstIndex(of: "}") else { return .failure("a '${' without its '}'") }
+            let inner = after[..<close].trimmingSpaces
+            rest = after[after.index(after: close)...]
+            if let paren = inner.firstIndex(of: "(") {
+                guard inner.hasSuffix(")") else { return .failure("${\(inner)}: a helper is name(arg, …)") }
+                var name = inner[..<paren].trimmingSpaces
+                var assign: String? = nil
+                if let eq = name.firstIndex(of: "=") {
+                    let target = name[..<eq].trimmingSpaces
+                    guard ResponsePattern.isName(target) else { return .failure("${\(inner)}: '\(target)' is not a name to keep the result under") }
+                    assign = String(target)
+                    name = name[name.index(after: eq)...].trimmingSpaces
+                }
+                guard ResponsePattern.isName(name) else { return .failure("${\(inner)}: '\(name)' is not a helper's name") }
+                var args: [HelperArgument] = []
+                let body = inner[inner.index(after: paren)..<inner.index(before: inner.endIndex)]
+                for a in body.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingSpaces }) where !(a.isEmpty && body.trimmingSpaces.isEmpty) {
+                    if ResponsePattern.isName(a) {
+                        args.append(.variable(String(a)))
+                    } else if let b = try? Hex.decode(a) {
+                        args.append(.bytes(b))
+                    } else {
+                        return .failure("${\(inner)}: '\(a)' is neither hex nor a captured name")
+                    }
+                }
+                parts.append(.helper(String(name), args, assign: assign))
+            } else {
+                guard ResponsePattern.isName(inner) else { return .failure("${\(inner)}: not a name") }
+                parts.append(.variable(String(inner)))
+            }
+        }
+        return .success(parts)
+    }
+}
+
+/// An argument of a helper: bytes, or the name of captured bytes.
+public enum HelperArgument: Hashable, Sendable {
+    case bytes([UInt8])
+    case variable(String)
+}
+
+/// What a terminal computes for a script (external authentication data
+/// through the issuer's keys, a MAC, an enciphered PIN, a PIN block).
+public protocol ScriptHelpers: Sendable {
+    /// The bytes of `name(args)`; `atr` is the card's, for its factors.
+    func call(_ name: String, _ args: [[UInt8]], atr: [UInt8]) throws(ScriptHelperError) -> [UInt8]
+}
+
+public struct ScriptHelperError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// A parsed script.
@@ -243,7 +398,12 @@ public enum ScriptParser {
         /// The expected-response text of a `<` line (after "<", before " : ").
         func expectationText(_ line: Substring) -> Substring {
             var body = line.dropFirst()  // "<"
-            if let colon = body.firstIndex(of: ":") { body = body[..<colon] }
+            // The remark starts at a ':' outside a capture's brackets.
+            var depth = 0
+            if let colon = body.firstIndex(where: { c in
+                if c == "[" { depth += 1 } else if c == "]" { depth -= 1 }
+                return c == ":" && depth == 0
+            }) { body = body[..<colon] }
             if let hash = body.firstIndex(of: "#") { body = body[..<hash] }
             return body
         }
@@ -253,11 +413,13 @@ public enum ScriptParser {
             switch last {
             case .command(let l, let bytes, nil, _):
                 steps[steps.count - 1] = .command(line: l, bytes: bytes, expected: pattern, expectationLine: n)
+            case .templated(let l, let template, nil, _):
+                steps[steps.count - 1] = .templated(line: l, template: template, expected: pattern, expectationLine: n)
             case .reset(let l, nil) where transcript:
                 steps[steps.count - 1] = .reset(line: l, expectedATR: pattern)
             case .reset:
                 throw fail(n, .misplacedExpectation, "an expected response after reset (use '< OK: <ATR>' in a transcript)")
-            case .command:
+            case .command, .templated:
                 throw fail(n, .misplacedExpectation, "a second expected response for the same command")
             }
         }
@@ -327,6 +489,13 @@ public enum ScriptParser {
             }
             if commandText.lowercased() == "reset" {
                 steps.append(.reset(line: n, expectedATR: nil))
+                continue
+            }
+            if commandText.contains("${") {
+                switch CommandPart.parse(commandText) {
+                case .success(let parts): steps.append(.templated(line: n, template: parts, expected: nil, expectationLine: nil))
+                case .failure(let r): throw fail(n, .badCommand, r.text)
+                }
                 continue
             }
             let bytes: [UInt8]
@@ -458,10 +627,14 @@ public enum ScriptPlaceholders {
                     throw ScriptError(.badCommand, file: name, line: n + 1, reason: "a '${' without its '}'")
                 }
                 let key = String(after[..<close])
+                guard known.contains(key) else {
+                    // A captured name or a helper: the runner's.
+                    out += rest[..<after.index(after: close)]
+                    rest = after[after.index(after: close)...]
+                    continue
+                }
                 guard let value = values[key] else {
-                    throw ScriptError(
-                        .badCommand, file: name, line: n + 1,
-                        reason: "${\(key)}: \(known.contains(key) ? "no value given" : "not a placeholder (\(known.map { "${\($0)}" }.joined(separator: ", ")))")")
+                    throw ScriptError(.badCommand, file: name, line: n + 1, reason: "${\(key)}: no value given")
                 }
                 out += rest[..<open.lowerBound] + value
                 rest = after[after.index(after: close)...]

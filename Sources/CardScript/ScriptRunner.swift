@@ -33,8 +33,10 @@ public struct ScriptResult: Sendable {
     /// Wall time in seconds.
     public var seconds: Double
 
+    /// A templated command that could not be made (a name never captured, a helper's refusal).
+    public var scriptError: String? = nil
     public var failures: [Check] { checks.filter { !$0.passed } }
-    public var passed: Bool { transportError == nil && failures.isEmpty }
+    public var passed: Bool { transportError == nil && scriptError == nil && failures.isEmpty }
 }
 
 /// Runs parsed scripts on a terminal session.
@@ -50,10 +52,12 @@ public enum ScriptRunner {
     /// - Parameters:
     ///   - clock: seconds on a monotonic clock; the result's ``ScriptResult/seconds``
     ///     is the difference across the run.
-    public static func run(_ script: Script, on session: TerminalSession, clock: () -> Double = monotonicSeconds) -> ScriptResult {
+    public static func run(
+        _ script: Script, on session: TerminalSession, helpers: (any ScriptHelpers)? = nil, clock: () -> Double = monotonicSeconds
+    ) -> ScriptResult {
         let start = clock()
         var result = ScriptResult(script: script, checks: [], exchanges: 0, transportError: nil, seconds: 0)
-        run(script, on: session, into: &result)
+        run(script, on: session, helpers: helpers, into: &result)
         // Measured here, not in a `defer`: a `defer` would run after the
         // result had been copied out, and every script would report 0 s.
         result.seconds = clock() - start
@@ -68,11 +72,50 @@ public enum ScriptRunner {
 
     private static let origin = ContinuousClock.now
 
-    static func run(_ script: Script, on session: TerminalSession, into result: inout ScriptResult) {
+    /// A templated command's bytes, from the captures so far and the helpers.
+    static func make(_ template: [CommandPart], _ variables: inout [String: [UInt8]], _ helpers: (any ScriptHelpers)?, atr: [UInt8]) throws(ScriptHelperError) -> [UInt8] {
+        func value(_ name: String, _ variables: [String: [UInt8]]) throws(ScriptHelperError) -> [UInt8] {
+            guard let v = variables[name] else { throw ScriptHelperError("${\(name)}: nothing was captured under that name") }
+            return v
+        }
+        var bytes: [UInt8] = []
+        for part in template {
+            switch part {
+            case .bytes(let b): bytes += b
+            case .variable(let name): bytes += try value(name, variables)
+            case .helper(let name, let args, let assign):
+                guard let helpers else { throw ScriptHelperError("${\(name)(…)}: no helpers here") }
+                var values: [[UInt8]] = []
+                for a in args {
+                    switch a {
+                    case .bytes(let b): values.append(b)
+                    case .variable(let n): values.append(try value(n, variables))
+                    }
+                }
+                let out = try helpers.call(name, values, atr: atr)
+                if let assign { variables[assign] = out }
+                bytes += out
+            }
+        }
+        return bytes
+    }
+
+    static func run(_ script: Script, on session: TerminalSession, helpers: (any ScriptHelpers)?, into result: inout ScriptResult) {
+        var variables: [String: [UInt8]] = [:]
+        var atr: [UInt8] = []
         do {
-            _ = try session.connect()
+            atr = try session.connect()
             for step in script.steps {
                 switch step {
+                case .templated(let line, let template, let expected, let expectationLine):
+                    let bytes: [UInt8]
+                    do throws(ScriptHelperError) {
+                        bytes = try make(template, &variables, helpers, atr: atr)
+                    } catch {
+                        result.scriptError = "\(script.name):\(line): \(error.message)"
+                        return
+                    }
+                    try send(bytes, line: line, expected: expected, expectationLine: expectationLine, session, &result, &variables)
                 case .reset(let line, let expected):
                     let atr = try session.reset(cold: true)
                     if let expected {
@@ -82,23 +125,32 @@ public enum ScriptRunner {
                                 passed: expected.matches(atr)))
                     }
                 case .command(let line, let bytes, let expected, let expectationLine):
-                    let sent = monotonicSeconds()
-                    let exchange = try session.exchange(bytes)
-                    let took = monotonicSeconds() - sent
-                    result.exchanges += exchange.wire.count
-                    result.unchecked += expected == nil ? 1 : 0
-                    result.answers.append(Answer(line: line, command: APDUMask.describe(bytes), response: exchange.response))
-                    if let expected {
-                        result.checks.append(
-                            Check(
-                                line: line, expectationLine: expectationLine ?? line, command: APDUMask.describe(bytes),
-                                expected: expected, actual: exchange.response, passed: expected.matches(exchange.response), seconds: took))
-                    }
+                    try send(bytes, line: line, expected: expected, expectationLine: expectationLine, session, &result, &variables)
                 }
             }
         } catch {
             result.transportError = error
         }
+    }
+
+    /// One command: sent, timed, checked, its captures kept.
+    static func send(
+        _ bytes: [UInt8], line: Int, expected: ResponsePattern?, expectationLine: Int?, _ session: TerminalSession,
+        _ result: inout ScriptResult, _ variables: inout [String: [UInt8]]
+    ) throws(TransportError) {
+        let sent = monotonicSeconds()
+        let exchange = try session.exchange(bytes)
+        let took = monotonicSeconds() - sent
+        result.exchanges += exchange.wire.count
+        result.unchecked += expected == nil ? 1 : 0
+        result.answers.append(Answer(line: line, command: APDUMask.describe(bytes), response: exchange.response))
+        guard let expected else { return }
+        let passed = expected.matches(exchange.response)
+        if passed { variables.merge(expected.captured(exchange.response)) { $1 } }
+        result.checks.append(
+            Check(
+                line: line, expectationLine: expectationLine ?? line, command: APDUMask.describe(bytes),
+                expected: expected, actual: exchange.response, passed: passed, seconds: took))
     }
 }
 
@@ -135,15 +187,16 @@ public enum JUnitReport {
             }
             return out
         }
-        let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) }
+        let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }
         let failures = results.reduce(0) { $0 + $1.failures.count }
-        let errors = results.filter { $0.transportError != nil }.count
+        let errors = results.reduce(0) { $0 + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
         for r in results {
             let name = esc(r.script.name)
-            x += "  <testsuite name=\"\(name)\" tests=\"\(r.checks.count + (r.transportError == nil ? 0 : 1))\""
-            x += " failures=\"\(r.failures.count)\" errors=\"\(r.transportError == nil ? 0 : 1)\" time=\"\(seconds(r.seconds))\">\n"
+            let errors = (r.transportError == nil ? 0 : 1) + (r.scriptError == nil ? 0 : 1)
+            x += "  <testsuite name=\"\(name)\" tests=\"\(r.checks.count + errors)\""
+            x += " failures=\"\(r.failures.count)\" errors=\"\(errors)\" time=\"\(seconds(r.seconds))\">\n"
             for c in r.checks {
                 x += "    <testcase classname=\"\(name)\" name=\"line \(c.line): \(esc(c.command))\">\n"
                 if !c.passed {
@@ -158,6 +211,10 @@ public enum JUnitReport {
             if let e = r.transportError {
                 x += "    <testcase classname=\"\(name)\" name=\"transport\">\n"
                 x += "      <error message=\"\(esc(e.description))\"/>\n    </testcase>\n"
+            }
+            if let e = r.scriptError {
+                x += "    <testcase classname=\"\(name)\" name=\"script\">\n"
+                x += "      <error message=\"\(esc(e))\"/>\n    </testcase>\n"
             }
             x += "  </testsuite>\n"
         }

@@ -80,12 +80,35 @@ public enum VirtualHSM {
         return b
     }
 
-    static func authentication(_ card: HSMCard, keyID: UInt8, factor: [UInt8], original: [UInt8]) throws(DriverFailure) -> [UInt8] {
+    /// External authentication data (8 bytes) of `original` under the card's
+    /// key `keyID` and the session random `factor`.
+    public static func authentication(_ card: HSMCard, keyID: UInt8, factor: [UInt8], original: [UInt8]) throws(DriverFailure) -> [UInt8] {
         let key = try card.key(keyID)
         let alg = card.algorithm
         return try crypto { () throws(CryptoError) in
             let sk = try SocialSecurityCrypto.sessionKey(alg, key: key, random: factor)
             return try SocialSecurityCrypto.authenticationData(alg, sessionKey: sk, data: original)
+        }
+    }
+
+    /// The 4-byte MAC of `data` (a command's header, Lc and data) under the
+    /// card's key `keyID` and the session random.
+    public static func mac(_ card: HSMCard, keyID: UInt8, random: [UInt8], data: [UInt8]) throws(DriverFailure) -> [UInt8] {
+        let key = try card.key(keyID)
+        let alg = card.algorithm
+        return try crypto { () throws(CryptoError) in
+            try SocialSecurityCrypto.mac(alg, sessionKey: try SocialSecurityCrypto.sessionKey(alg, key: key, random: random), data: data)
+        }
+    }
+
+    /// A PIN enciphered for `8424 0001` (LD ‖ BCD PIN ‖ 80…) under the card's
+    /// key `keyID` and the session random.
+    public static func encipheredPIN(_ card: HSMCard, keyID: UInt8, random: [UInt8], pin: String) throws(DriverFailure) -> [UInt8] {
+        let key = try card.key(keyID)
+        let alg = card.algorithm
+        return try crypto { () throws(CryptoError) in
+            try SocialSecurityCrypto.encrypt(
+                alg, sessionKey: try SocialSecurityCrypto.sessionKey(alg, key: key, random: random), plaintext: BCD.encode(pin, odd: .padWithF) ?? [])
         }
     }
 

@@ -234,7 +234,7 @@ struct Run: ParsableCommand {
                 text += "> \(APDUMask.describe(entry.command))\n< \(Hex.encode(entry.response, separator: " "))\n"
             }
         }
-        let result = ScriptRunner.run(script, on: session)
+        let result = ScriptRunner.run(script, on: session, helpers: IssuerHelpers())
         session.traceSink = nil
         return (result, text)
     }
@@ -245,7 +245,7 @@ struct Run: ParsableCommand {
             if !quiet { printLine("PASS \(r.script.name) (\(r.checks.count) checks)") }
             return
         }
-        printLine("FAIL \(r.script.name) (\(failures.count) of \(r.checks.count) checks failed)")
+        printLine("FAIL \(r.script.name) (\(failures.count) of \(r.checks.count) checks failed\(r.scriptError == nil ? "" : ", stopped"))")
         for c in failures {
             printLine("  \(r.script.name):\(c.expectationLine): \(c.command)")
             printLine("    expected: \(c.expected)")
@@ -253,5 +253,6 @@ struct Run: ParsableCommand {
             printLine("    differs:  \(JUnitReport.differenceMarks(c))")
         }
         if let e = r.transportError { printLine("  transport failure: \(e)") }
+        if let e = r.scriptError { printLine("  script error: \(e)") }
     }
 }

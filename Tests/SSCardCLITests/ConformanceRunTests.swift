@@ -69,7 +69,7 @@ import TestSupport
         #expect(try SSCardProcess.run(["run", Self.suite, "--shard", "4/3"]).status == 2)
         #expect(try SSCardProcess.run(["run", Self.suite, "--jobs", "2", "--image", dir + "/x.json"]).status == 2)
         // A summary per directory.
-        #expect(serial.stdout.contains("  \(Self.suite)/social: 8 script(s)"), "\(serial.stdout)")
+        #expect(serial.stdout.contains("  \(Self.suite)/social: 9 script(s)"), "\(serial.stdout)")
     }
 
     @Test func aFailureMarksTheDifferingBytesInTheOutputTheJUnitAndTheHTML() throws {
@@ -146,5 +146,31 @@ import TestSupport
         #expect(other.stdout.contains("differ") && other.stdout.contains("^^"))
         let usage = try SSCardProcess.run(["diff", "--card", "default", script])
         #expect(usage.status == 2)
+    }
+
+    @Test func capturesAndHelpersScriptTheSecuredFlows() throws {
+        // The suite's secured-flows script passes (EA, 8424 under MAC, 841E)…
+        let r = try SSCardProcess.run(["run", Self.suite + "/social/09-secured-flows.apdu"])
+        #expect(r.status == 0, "\(r.stdout)")
+        // … and fails when a helper computes with the wrong key.
+        let dir = try temporaryDirectory("run-helpers")
+        let text = try String(contentsOfFile: Self.suite + "/social/09-secured-flows.apdu", encoding: .utf8)
+        try text.replacingOccurrences(of: "${ea(03, 10, cardid", with: "${ea(03, 12, cardid").write(toFile: dir + "/wrong.apdu", atomically: true, encoding: .utf8)
+        let wrong = try SSCardProcess.run(["run", dir + "/wrong.apdu"])
+        #expect(wrong.status == 1 && wrong.stdout.contains("actual:   63 C2"), "\(wrong.stdout)")
+        // A name never captured, a helper that does not exist: the script stops with the line.
+        try "00 84 00 00 08\n< [r:8] 90 00\n00 82 00 0A 10 ${nope}\n< 90 00\n".write(toFile: dir + "/name.apdu", atomically: true, encoding: .utf8)
+        let name = try SSCardProcess.run(["run", dir + "/name.apdu", "--card", "default"])
+        #expect(name.status == 1 && name.stdout.contains("script error: \(dir)/name.apdu:3: ${nope}: nothing was captured"), "\(name.stdout)")
+        try "00 84 00 00 08\n< [r:8] 90 00\n00 82 00 0A 10 ${hash(r)}\n".write(toFile: dir + "/helper.apdu", atomically: true, encoding: .utf8)
+        let helper = try SSCardProcess.run(["run", dir + "/helper.apdu", "--card", "default"])
+        #expect(helper.status == 1 && helper.stdout.contains("no such helper"), "\(helper.stdout)")
+        // Malformed captures and templates are bad scripts (exit 2, file:line).
+        try "00 84 00 00 08\n< [r:999] 90 00\n".write(toFile: dir + "/bad.apdu", atomically: true, encoding: .utf8)
+        let bad = try SSCardProcess.run(["run", dir + "/bad.apdu"])
+        #expect(bad.status == 2 && bad.stderr.contains("bad.apdu:2:"), "\(bad.stderr)")
+        try "00 82 00 0A 10 ${ea(03, 0A\n".write(toFile: dir + "/bad2.apdu", atomically: true, encoding: .utf8)
+        let bad2 = try SSCardProcess.run(["run", dir + "/bad2.apdu"])
+        #expect(bad2.status == 2 && bad2.stderr.contains("bad2.apdu:1:"), "\(bad2.stderr)")
     }
 }
