@@ -211,6 +211,9 @@ public struct PBOCApplet: Applet {
             if c.cla == 0x80 && (c.ins == 0xA8 || c.ins == 0xAE) { throw .conditionsNotSatisfied }
             return nil
         }
+        // READ RECORD reads one record by number here (pboc.md §5): the card
+        // OS's other modes (by identifier, P1 to last …) are not EMV's.
+        if c.cla == 0x00 && c.ins == 0xB2 && c.p2 & 0x07 != 0x04 { throw .incorrectP1P2 }
         switch Self.table.lookup(cla: c.cla, ins: c.ins) {
         case .handler(let handler): return try handler(self, c, &card, &t)
         case .wrongClass: throw .claNotSupported
