@@ -187,3 +187,23 @@ write("08-bank-refusals.apdu",
        "the offline PIN's try counter (63Cx, GET DATA 9F17), wrong PIN formats and lengths."],
       "default", lines)
 print("written")
+
+# Files and records that are not there (ssc.md §2.2: 6A82, 6A83, 6B00).
+lines = [SSSE, "< 6F * 90 00"]
+for fid in ["EF01", "EF02", "EF03", "EF04", "EF09", "EF0A", "EF0B", "EF0C", "EF0E", "EF0F", "EF10", "EF20", "DF05", "DF06",
+            "DF08", "DF0A", "3F01", "0002", "1234", "ABCD"]:
+    lines += ["00 A4 02 00 02 " + fid, "< 6A 82 : no EF %s in the SSSE" % fid if fid[:2] != "DF" else "< 6A 82 : no EF %s" % fid]
+for name in ["D15600000505", "D15600000590", "A000000333010102", "325041592E5359532E4444463031", "7378322E73682EC9E7BBE1B1A3D5CF"]:
+    lines += ["00 A4 04 00 %02X %s" % (len(name) // 2, name), "< 6A 82 : no application %s here" % name]
+lines += ["00 A4 02 00 02 EF05", "< 90 00"]
+for tag in [0x08, 0x09, 0x10, 0x20, 0x4E, 0x80, 0xFE]:
+    lines += ["00 B2 %02X 28 00" % tag, "< 6A 83 : EF05 has no record %02X" % tag]
+for n in [8, 9, 20]:
+    lines += ["00 B2 %02X 2C 00" % n, "< 6A 83 : EF05 has no record number %d" % n]
+lines += ["00 B0 00 00 01", "< 69 81 : READ BINARY of a record file",
+          "00 A4 02 00 02 EF07", "< 90 00", "00 D6 00 00 01 00", "< 69 82 : EF07 is written under UKSSSE"]
+write("09-files-and-records.apdu",
+      ["What it checks: SELECT of files and applications that are not there (6A82), records that",
+       "are not there (6A83), a command of the wrong file structure (6981) (ssc.md §2.1–2.2, §1.4)."],
+      "default", lines)
+print("written")

@@ -105,7 +105,7 @@ import TestSupport
         #expect(summary["checks"] as? Int == (try Self.rootCount(dir + "/r.xml", "tests")))
         #expect(summary["failed_checks"] as? Int == (try Self.rootCount(dir + "/r.xml", "failures")))
         let dirs = try #require(summary["directories"] as? [[String: Any]])
-        #expect(dirs.count == 4 && dirs.reduce(0) { $0 + ($1["checks"] as? Int ?? 0) } == summary["checks"] as? Int)
+        #expect(dirs.count == 6 && dirs.reduce(0) { $0 + ($1["checks"] as? Int ?? 0) } == summary["checks"] as? Int)
         let times = try #require(summary["script_times_us"] as? [String: Int])
         #expect(times.count == summary["scripts"] as? Int && times.values.allSatisfy { $0 > 0 })
     }
@@ -172,5 +172,24 @@ import TestSupport
         try "00 82 00 0A 10 ${ea(03, 0A\n".write(toFile: dir + "/bad2.apdu", atomically: true, encoding: .utf8)
         let bad2 = try SSCardProcess.run(["run", dir + "/bad2.apdu"])
         #expect(bad2.status == 2 && bad2.stderr.contains("bad2.apdu:1:"), "\(bad2.stderr)")
+    }
+
+    @Test func theSuiteHasOver800ChecksAndEachScriptSaysWhatItFollows() throws {
+        let r = try SSCardProcess.run(["run", Self.suite, "--quiet"])
+        #expect(r.status == 0)
+        let all = try SSCardProcess.run(["run", Self.suite])
+        let summary = try #require(all.stdoutLines.first { $0.contains(" check(s), ") && !$0.hasPrefix("  ") })
+        let checks = try #require(Int(summary.split(separator: " ")[2]))
+        #expect(checks >= 800, "\(summary)")
+        for area in ["iso7816", "social", "bank", "profiles", "negative"] {
+            #expect(FileManager.default.fileExists(atPath: Self.suite + "/" + area), "apdu-scripts/\(area)")
+        }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.suite).filter { $0.hasSuffix(".apdu") }
+        for f in files {
+            let text = try String(contentsOfFile: Self.suite + "/" + f, encoding: .utf8)
+            if text.contains("\n> ") || text.hasPrefix("> ") { continue }  // an unedited scriptor transcript
+            let head = text.split(separator: "\n").prefix { $0.hasPrefix("#") }.joined(separator: "\n")
+            #expect(head.contains("§"), "\(f) opens with what it checks and the part of the specs it follows")
+        }
     }
 }
