@@ -50,19 +50,7 @@ public enum HTMLReport {
         return String(path[..<slash])
     }
 
-    static func esc(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func esc(_ s: String) -> String { JUnitReport.escapeMarkup(s) }
 
     static func ms(_ s: Double) -> String {
         let v = (s * 1000 * 100).rounded() / 100

@@ -491,7 +491,7 @@ public enum ScriptParser {
                 steps.append(.reset(line: n, expectedATR: nil))
                 continue
             }
-            if commandText.contains("${") {
+            if commandText.utf8.contains(UInt8(ascii: "$")) {
                 switch CommandPart.parse(commandText) {
                 case .success(let parts): steps.append(.templated(line: n, template: parts, expected: nil, expectationLine: nil))
                 case .failure(let r): throw fail(n, .badCommand, r.text)
@@ -601,6 +601,7 @@ public enum ScriptPlaceholders {
     /// The placeholder names a script's text uses (outside comments).
     public static func names(in text: String) -> Set<String> {
         var out: Set<String> = []
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return out }
         for line in text.split(separator: "\n") {
             var rest = line.prefix { $0 != "#" }
             while let open = rest.firstRange(of: "${") {
@@ -616,7 +617,7 @@ public enum ScriptPlaceholders {
     /// The text with each `${NAME}` replaced by `values[NAME]` (hex).
     /// - Throws: ``ScriptError`` `.badCommand` for a name without a value, at its line.
     public static func substitute(_ text: String, _ values: [String: String], name: String) throws(ScriptError) -> String {
-        guard text.contains("${") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
         var out = ""
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var rest = line.prefix { $0 != "#" }

@@ -26,8 +26,9 @@ public struct ScriptResult: Sendable {
     public var exchanges: Int
     /// Commands sent without an expected answer (apdutool scripts, bare commands).
     public var unchecked: Int = 0
-    /// Every command's answer, checked or not, in order (for `sscard diff`).
+    /// Every command's answer, checked or not, in order (for `sscard diff`; kept when asked).
     public var answers: [Answer] = []
+    var recordsAnswers = false
     /// A transport failure that ended the script early.
     public var transportError: TransportError?
     /// Wall time in seconds.
@@ -52,11 +53,14 @@ public enum ScriptRunner {
     /// - Parameters:
     ///   - clock: seconds on a monotonic clock; the result's ``ScriptResult/seconds``
     ///     is the difference across the run.
+    /// - Parameter recordAnswers: keep every command's answer in ``ScriptResult/answers`` (for `sscard diff`).
     public static func run(
-        _ script: Script, on session: TerminalSession, helpers: (any ScriptHelpers)? = nil, clock: () -> Double = monotonicSeconds
+        _ script: Script, on session: TerminalSession, helpers: (any ScriptHelpers)? = nil, recordAnswers: Bool = false,
+        clock: () -> Double = monotonicSeconds
     ) -> ScriptResult {
         let start = clock()
         var result = ScriptResult(script: script, checks: [], exchanges: 0, transportError: nil, seconds: 0)
+        result.recordsAnswers = recordAnswers
         run(script, on: session, helpers: helpers, into: &result)
         // Measured here, not in a `defer`: a `defer` would run after the
         // result had been copied out, and every script would report 0 s.
@@ -143,10 +147,10 @@ public enum ScriptRunner {
         let took = monotonicSeconds() - sent
         result.exchanges += exchange.wire.count
         result.unchecked += expected == nil ? 1 : 0
-        result.answers.append(Answer(line: line, command: APDUMask.describe(bytes), response: exchange.response))
+        if result.recordsAnswers { result.answers.append(Answer(line: line, command: APDUMask.describe(bytes), response: exchange.response)) }
         guard let expected else { return }
         let passed = expected.matches(exchange.response)
-        if passed { variables.merge(expected.captured(exchange.response)) { $1 } }
+        if passed && !expected.captures.isEmpty { variables.merge(expected.captured(exchange.response)) { $1 } }
         result.checks.append(
             Check(
                 line: line, expectationLine: expectationLine ?? line, command: APDUMask.describe(bytes),
@@ -171,22 +175,26 @@ public enum JUnitReport {
         return line
     }
 
-    public static func xml(_ results: [ScriptResult]) -> String {
-        func esc(_ s: String) -> String {
-            var out = ""
-            for c in s.unicodeScalars {
-                switch c {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&apos;"
-                case _ where c.value < 0x20 && c != "\n" && c != "\t": out += " "
-                default: out.unicodeScalars.append(c)
-                }
+    /// Text for XML and HTML: the five markup characters as entities, other
+    /// control characters (but newline and tab) as spaces.
+    static func escapeMarkup(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case _ where c.value < 0x20 && c != "\n" && c != "\t": out += " "
+            default: out.unicodeScalars.append(c)
             }
-            return out
         }
+        return out
+    }
+
+    public static func xml(_ results: [ScriptResult]) -> String {
+        func esc(_ s: String) -> String { escapeMarkup(s) }
         let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }
         let failures = results.reduce(0) { $0 + $1.failures.count }
         let errors = results.reduce(0) { $0 + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }

@@ -45,8 +45,8 @@ struct Diff: ParsableCommand {
             var differences = 0, compared = 0
             var transportFailure = false
             for script in scripts {
-                let ra = Run.run(script, try sharedA ?? a.makeTransport(profile: script.cardProfile), autoResponse: autoResponse, tracing: false).0
-                let rb = Run.run(script, try sharedB ?? b.makeTransport(profile: script.cardProfile), autoResponse: autoResponse, tracing: false).0
+                let ra = Run.run(script, try sharedA ?? a.makeTransport(profile: script.cardProfile), autoResponse: autoResponse, tracing: false, answers: true).0
+                let rb = Run.run(script, try sharedB ?? b.makeTransport(profile: script.cardProfile), autoResponse: autoResponse, tracing: false, answers: true).0
                 for (x, y) in zip(ra.answers, rb.answers) {
                     compared += 1
                     guard x.response != y.response else { continue }

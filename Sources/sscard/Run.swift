@@ -225,7 +225,9 @@ struct Run: ParsableCommand {
     }
 
     /// One script on one card; its trace (PINs and keys masked) when asked.
-    static func run(_ script: Script, _ transport: any CardTransport, autoResponse: Bool, tracing: Bool) -> (ScriptResult, String) {
+    static func run(
+        _ script: Script, _ transport: any CardTransport, autoResponse: Bool, tracing: Bool, answers: Bool = false
+    ) -> (ScriptResult, String) {
         let session = TerminalSession(transport: transport, autoGetResponse: autoResponse, autoResendOnWrongLe: autoResponse)
         var text = ""
         if tracing {
@@ -234,7 +236,7 @@ struct Run: ParsableCommand {
                 text += "> \(APDUMask.describe(entry.command))\n< \(Hex.encode(entry.response, separator: " "))\n"
             }
         }
-        let result = ScriptRunner.run(script, on: session, helpers: IssuerHelpers())
+        let result = ScriptRunner.run(script, on: session, helpers: IssuerHelpers(), recordAnswers: answers)
         session.traceSink = nil
         return (result, text)
     }

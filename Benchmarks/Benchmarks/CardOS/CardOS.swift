@@ -68,17 +68,35 @@ let benchmarks: @Sendable () -> Void = {
         "10,000-APDU script, whole process (sscard run)",
         configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(10), maxIterations: 10)
     ) { benchmark in
-        guard FileManager.default.isExecutableFile(atPath: sscardBinary) else {
-            fatalError("build the release sscard first: swift build -c release --product sscard (make bench does)")
-        }
-        for _ in benchmark.scaledIterations {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: sscardBinary)
-            p.arguments = ["run", "-q", scriptPath]
-            p.standardOutput = FileHandle.nullDevice
-            try! p.run()
-            p.waitUntilExit()
-            precondition(p.terminationStatus == 0, "the benchmark script failed")
+        for _ in benchmark.scaledIterations { runSSCard(["run", "-q", scriptPath]) }
+    }
+
+    // The conformance suite (apdu-scripts/, 38 scripts, over 800 checks), one
+    // script at a time and two at once: the speed-up of --jobs 2 on 2 cores.
+    for jobs in [1, 2] {
+        Benchmark(
+            "the conformance suite, whole process (sscard run apdu-scripts --jobs \(jobs))",
+            configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(10), maxIterations: 20)
+        ) { benchmark in
+            for _ in benchmark.scaledIterations { runSSCard(["run", "-q", "--jobs", String(jobs), suitePath]) }
         }
     }
+}
+
+/// The repository's apdu-scripts/.
+let suitePath = URL(fileURLWithPath: sscardBinary).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("apdu-scripts").path
+
+/// The release sscard with `arguments`, to its end; it must pass.
+func runSSCard(_ arguments: [String]) {
+    guard FileManager.default.isExecutableFile(atPath: sscardBinary) else {
+        fatalError("build the release sscard first: swift build -c release --product sscard (make bench does)")
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: sscardBinary)
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    try! p.run()
+    p.waitUntilExit()
+    precondition(p.terminationStatus == 0, "sscard \(arguments.joined(separator: " ")) failed")
 }
