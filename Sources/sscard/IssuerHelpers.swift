@@ -6,12 +6,19 @@
 //   ${name=helper(…)}                           the same, its result also kept under name
 //   ${pin(ALG, KEY, CARDID, RANDOM, PIN)}       a new PIN enciphered for 8424 0001 (PIN as its digits, e.g. 246810)
 //   ${pinblock(PIN)}                            the ISO 9564 format-2 block of PIN (PBOC's VERIFY 80)
+//   ${arpc(PAN, PSN, ATC, DATA, AIP, IAD, ARQC, ARC)}
+//                                               the issuer's check of a PBOC ARQC (DATA: the 29 CDOL1
+//                                               bytes it covers) under the test IMK-AC: ARPC ‖ ARC for
+//                                               EXTERNAL AUTHENTICATE; a cryptogram that does not verify
+//                                               stops the script
 //
 // ALG is the SSSE's algorithm (01 DES, 03 SM4); KEY the PSAM key identifier
 // (0A RKSSSE, 09 STK, 10 PUK, 12 UKSSSE); CARDID the 16-byte 卡识别码 (its
 // first 3 bytes give the region); the card's ATR gives the historical bytes.
 
+import BackOffice
 import CardAPDU
+import CardPersonalization
 import CardScript
 import CardStandards
 import ReaderDriver
@@ -58,8 +65,27 @@ struct IssuerHelpers: ScriptHelpers {
             try need(1, "pinblock(PIN)")
             guard let block = PINBlock.format2(Hex.encode(args[0])) else { throw ScriptHelperError("${pinblock(…)}: a PIN is 4 to 12 digits") }
             return block
+        case "arpc":
+            try need(8, "arpc(PAN, PSN, ATC, DATA, AIP, IAD, ARQC, ARC)")
+            let pan = String(Hex.encode(args[0]).prefix { $0 != "F" })
+            guard args[1].count == 1, args[2].count == 2, args[3].count == 29, args[6].count == 8, args[7].count == 2 else {
+                throw ScriptHelperError("${arpc(…)}: PSN 1 byte, ATC 2, DATA the 29 CDOL1 bytes, ARQC 8, ARC 2")
+            }
+            let request = AuthorizationRequest(
+                pan: pan, psn: args[1][0], atc: UInt16(args[2][0]) << 8 | UInt16(args[2][1]), transactionData: args[3], aip: args[4],
+                iad: args[5], arqc: args[6], amount: 0)
+            let host = IssuerHost(imkAC: TestIssuer.imkAC)
+            do {
+                let check = try host.check(request)
+                guard check.verified else { throw ScriptHelperError("${arpc(…)}: the ARQC \(Hex.encode(args[6])) does not verify under the issuer's key") }
+                return try host.respond(request, check: check, arc: args[7], reason: "").arpc + args[7]
+            } catch let e as ScriptHelperError {
+                throw e
+            } catch {
+                throw ScriptHelperError("${arpc(…)}: \(error)")
+            }
         default:
-            throw ScriptHelperError("${\(name)(…)}: no such helper (ea, mac, pin, pinblock)")
+            throw ScriptHelperError("${\(name)(…)}: no such helper (ea, mac, pin, pinblock, arpc)")
         }
     }
 }

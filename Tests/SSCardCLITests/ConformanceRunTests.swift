@@ -158,6 +158,12 @@ import TestSupport
         try text.replacingOccurrences(of: "${ea(03, 10, cardid", with: "${ea(03, 12, cardid").write(toFile: dir + "/wrong.apdu", atomically: true, encoding: .utf8)
         let wrong = try SSCardProcess.run(["run", dir + "/wrong.apdu"])
         #expect(wrong.status == 1 && wrong.stdout.contains("actual:   63 C2"), "\(wrong.stdout)")
+        // The issuer's check of the ARQC: the bank script passes, and data the ARQC does not cover stops it.
+        let bank = try String(contentsOfFile: Self.suite + "/bank/04-online-with-helpers.apdu", encoding: .utf8)
+        #expect(try SSCardProcess.run(["run", Self.suite + "/bank/04-online-with-helpers.apdu"]).status == 0)
+        try bank.replacingOccurrences(of: "2612030012345678,", with: "2612030012345679,").write(toFile: dir + "/arqc.apdu", atomically: true, encoding: .utf8)
+        let arqc = try SSCardProcess.run(["run", dir + "/arqc.apdu"])
+        #expect(arqc.status == 1 && arqc.stdout.contains("does not verify under the issuer's key"), "\(arqc.stdout)")
         // A name never captured, a helper that does not exist: the script stops with the line.
         try "00 84 00 00 08\n< [r:8] 90 00\n00 82 00 0A 10 ${nope}\n< 90 00\n".write(toFile: dir + "/name.apdu", atomically: true, encoding: .utf8)
         let name = try SSCardProcess.run(["run", dir + "/name.apdu", "--card", "default"])
