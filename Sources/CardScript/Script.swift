@@ -313,6 +313,10 @@ public struct Script: Hashable, Sendable {
     /// The card profile the script is written for, from a `# @card NAME`
     /// line; `sscard run` uses it unless told otherwise.
     public var cardProfile: String?
+    /// Why the script leaves a card changed for good (a `# @destructive WHY`
+    /// line): on a card that outlives the run (a reader, an image) it runs
+    /// only when asked.
+    public var destructive: String? = nil
 }
 
 /// A script that cannot be parsed: `file:line: why`.
@@ -390,6 +394,7 @@ public enum ScriptParser {
         let transcript = lines.contains { $0.hasPrefix("> ") || $0 == ">" }
         var steps: [ScriptStep] = []
         var cardProfile: String? = nil
+        var destructive: String? = nil
 
         func fail(_ n: Int, _ code: ScriptError.Code, _ reason: String) -> ScriptError {
             ScriptError(code, file: name, line: n, reason: reason)
@@ -431,6 +436,12 @@ public enum ScriptParser {
             i += 1
             // A directive in a comment, ignored by other tools: "# @card PROFILE".
             let directive = line.trimmingSpaces
+            if directive.hasPrefix("# @destructive") {
+                let why = directive.dropFirst("# @destructive".count).trimmingSpaces
+                guard !why.isEmpty else { throw fail(n, .badDirective, "'# @destructive' says why (what the script leaves changed)") }
+                destructive = String(why)
+                continue
+            }
             if directive.hasPrefix("# @card ") || directive.hasPrefix("#@card ") {
                 let name = directive.drop { $0 != "d" }.dropFirst().trimmingSpaces
                 guard !name.isEmpty, !name.contains(" ") else { throw fail(n, .badDirective, "'# @card' takes one profile name") }
@@ -508,7 +519,7 @@ public enum ScriptParser {
             guard bytes.count <= 65544 else { throw fail(n, .badCommand, "a command APDU is at most 65544 bytes") }
             steps.append(.command(line: n, bytes: bytes, expected: nil, expectationLine: nil))
         }
-        return Script(name: name, steps: steps, isTranscript: transcript, cardProfile: cardProfile)
+        return Script(name: name, steps: steps, isTranscript: transcript, cardProfile: cardProfile, destructive: destructive)
     }
 }
 

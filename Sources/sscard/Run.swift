@@ -23,7 +23,11 @@ struct Run: ParsableCommand {
             '< expected response' with 'XX' any byte, 'X' any nibble, '*' any bytes; text after
             ':' is ignored. A scriptor transcript ('> ' commands) replays as it is. A comment
             line '# @card PROFILE' names the profile a script is written for; --card and
-            --image take precedence.
+            --image take precedence. '# @destructive WHY' marks a script that leaves the card
+            changed for good: with --image or --reader it runs only with --destructive.
+            '[name:N]' in an expected answer keeps N bytes; '${name}' and the helpers
+            ${ea(…)}, ${mac(…)}, ${pin(…)}, ${pinblock(…)}, ${arpc(…)} build later commands
+            (see the README).
 
             An apdutool (Java Card, jCardSim) script — 'powerup;', '0x00 0xA4 … 0x7F;', '//'
             comments — runs too, its commands unchecked. Directories are searched recursively;
@@ -56,6 +60,9 @@ struct Run: ParsableCommand {
 
     @Option(help: ArgumentHelp("Run shard K of N: a stable part of the scripts (by a hash of each path), for a CI matrix.", valueName: "K/N"))
     var shard: String?
+
+    @Flag(help: "With --image or --reader, run the scripts marked '# @destructive' too (they leave the card changed for good).")
+    var destructive = false
 
     @Flag(name: .shortAndLong, help: "Print only failures and the summary.")
     var quiet = false
@@ -143,6 +150,13 @@ struct Run: ParsableCommand {
         try reporting {
             var scripts = try Self.load(paths, pins: pins)
             if let shard, let (k, n) = Self.shard(shard) { scripts = scripts.filter { Self.inShard($0.name, k, n) } }
+            // A card that outlives the run is not blocked or rewritten unless asked.
+            var skipped: [Script] = []
+            if source.isShared && !destructive {
+                skipped = scripts.filter { $0.destructive != nil }
+                scripts = scripts.filter { $0.destructive == nil }
+                for s in skipped where !quiet { printLine("SKIP \(s.name) (destructive: \(s.destructive!); --destructive runs it)") }
+            }
             let start = Date()
             let progress = !quiet && System.isTerminal(2)
             var printed = 0
@@ -214,7 +228,7 @@ struct Run: ParsableCommand {
             } catch {
                 throw CLIError("cannot write the report: \(CardImageFile.reason(error))", status: ExitStatus.badInput)
             }
-            printLine("\(passed) passed, \(failed) failed")
+            printLine("\(passed) passed, \(failed) failed" + (skipped.isEmpty ? "" : ", \(skipped.count) skipped"))
             if finished.contains(where: { $0.transportError != nil }) { throw ExitCode(ExitStatus.transport) }
             if failed > 0 { throw ExitCode(ExitStatus.checkFailed) }
         }

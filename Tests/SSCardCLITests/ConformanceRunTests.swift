@@ -198,4 +198,22 @@ import TestSupport
             #expect(head.contains("§"), "\(f) opens with what it checks and the part of the specs it follows")
         }
     }
+
+    @Test func destructiveScriptsRunOnADurableCardOnlyWhenAsked() throws {
+        let dir = try temporaryDirectory("run-destructive")
+        let image = dir + "/card.json"
+        #expect(try SSCardProcess.run(["card", "new", "--profile", "default", "--out", image]).status == 0)
+        let r = try SSCardProcess.run(["run", Self.suite + "/negative/07-blocked.apdu", "--image", image])
+        #expect(r.status == 0 && r.stdout.contains("SKIP ") && r.stdout.contains("0 passed, 0 failed, 1 skipped"), "\(r.stdout)")
+        // The image's PIN is untouched: the initial PIN verifies.
+        try "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00\n< 6F * 90 00\n0020000003123456\n< 90 00\n".write(toFile: dir + "/v.apdu", atomically: true, encoding: .utf8)
+        #expect(try SSCardProcess.run(["run", dir + "/v.apdu", "--image", image]).status == 0)
+        let asked = try SSCardProcess.run(["run", Self.suite + "/negative/07-blocked.apdu", "--image", image, "--destructive"])
+        #expect(asked.status == 0 && asked.stdout.contains("1 passed, 0 failed"), "\(asked.stdout)")
+        #expect(try SSCardProcess.run(["run", dir + "/v.apdu", "--image", image]).status == 1, "now blocked, for good")
+        // A fresh virtual card per script needs no asking.
+        #expect(try SSCardProcess.run(["run", Self.suite + "/negative/07-blocked.apdu"]).stdout.contains("1 passed, 0 failed\n"))
+        try "# @destructive\n00A40000\n".write(toFile: dir + "/bad.apdu", atomically: true, encoding: .utf8)
+        #expect(try SSCardProcess.run(["run", dir + "/bad.apdu"]).status == 2)
+    }
 }
