@@ -14,29 +14,32 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run APDU scripts with expected answers (conformance runs).",
         discussion: """
-            Each SCRIPT is a .apdu file; a DIR is searched for .apdu files. Every script runs
-            against a fresh virtual card of the profile, sending exactly the script's bytes
-            (--auto-response adds GET RESPONSE on 61xx and the resend on 6Cxx). With --image
-            the scripts share the image, and its state persists between runs.
+            Each SCRIPT is a .apdu file; a DIR is searched for .apdu files. Every script
+            runs against a fresh virtual card of the profile, sending exactly the
+            script's bytes (--auto-response adds GET RESPONSE on 61xx and the resend on
+            6Cxx). With --image the scripts share the image, and its state persists
+            between runs.
 
-            Script format: '#' comments, 'reset', a command in hex per line, and after it
-            '< expected response' with 'XX' any byte, 'X' any nibble, '*' any bytes; text after
-            ':' is ignored. A scriptor transcript ('> ' commands) replays as it is. A comment
-            line '# @card PROFILE' names the profile a script is written for; --card and
-            --image take precedence. '# @destructive WHY' marks a script that leaves the card
-            changed for good: with --image or --reader it runs only with --destructive.
-            '[name:N]' in an expected answer keeps N bytes; '${name}' and the helpers
-            ${ea(…)}, ${mac(…)}, ${pin(…)}, ${pinblock(…)}, ${arpc(…)} build later commands
-            (see the README).
+            Script format: '#' comments, 'reset', a command in hex per line, and after
+            it '< expected response' with 'XX' any byte, 'X' any nibble, '*' any bytes;
+            text after ':' is ignored. A scriptor transcript ('> ' commands) replays as
+            it is. A comment line '# @card PROFILE' names the profile a script is
+            written for; --card and --image take precedence. '# @destructive WHY' marks
+            a script that leaves the card changed for good: with --image or --reader it
+            runs only with --destructive. '[name:N]' in an expected answer keeps N
+            bytes; '${name}' and the helpers ${ea(…)}, ${mac(…)}, ${pin(…)},
+            ${pinblock(…)}, ${arpc(…)} build later commands (see the README).
 
-            An apdutool (Java Card, jCardSim) script — 'powerup;', '0x00 0xA4 … 0x7F;', '//'
-            comments — runs too, its commands unchecked. Directories are searched recursively;
-            --jobs N runs scripts in parallel on independent virtual cards (the same verdicts
-            as one at a time), --shard K/N a stable part of them (join the shards' JUnit files
-            with `sscard report merge`); --html writes a report people look at.
+            An apdutool (Java Card, jCardSim) script — 'powerup;', '0x00 0xA4 … 0x7F;',
+            '//' comments — runs too, its commands unchecked. Directories are searched
+            recursively; --jobs N runs scripts in parallel on independent virtual cards
+            (the same verdicts as one at a time), --shard K/N a stable part of them
+            (join the shards' JUnit files with `sscard report merge`); --html writes a
+            report people look at.
 
             The last line is 'N passed, N failed' (scripts). Exit status: 0 all passed,
-            1 an expectation failed, 2 a bad script or option (file:line: why), 3 a transport failure.
+            1 an expectation failed, 2 a bad script or option (file:line: why), 3 a
+            transport failure.
             """
     )
 
