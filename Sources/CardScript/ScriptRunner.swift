@@ -193,13 +193,14 @@ public enum JUnitReport {
         return out
     }
 
-    public static func xml(_ results: [ScriptResult]) -> String {
+    /// - Parameter skipped: scripts not run, with why (a destructive script on a durable card).
+    public static func xml(_ results: [ScriptResult], skipped: [(script: Script, why: String)] = []) -> String {
         func esc(_ s: String) -> String { escapeMarkup(s) }
-        let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }
+        let tests = results.reduce(0) { $0 + $1.checks.count + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) } + skipped.count
         let failures = results.reduce(0) { $0 + $1.failures.count }
         let errors = results.reduce(0) { $0 + ($1.transportError == nil ? 0 : 1) + ($1.scriptError == nil ? 0 : 1) }
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+        x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\"\(skipped.isEmpty ? "" : " skipped=\"\(skipped.count)\"")>\n"
         for r in results {
             let name = esc(r.script.name)
             let errors = (r.transportError == nil ? 0 : 1) + (r.scriptError == nil ? 0 : 1)
@@ -225,6 +226,11 @@ public enum JUnitReport {
                 x += "      <error message=\"\(esc(e))\"/>\n    </testcase>\n"
             }
             x += "  </testsuite>\n"
+        }
+        for (script, why) in skipped {
+            let name = esc(script.name)
+            x += "  <testsuite name=\"\(name)\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.000000\">\n"
+            x += "    <testcase classname=\"\(name)\" name=\"destructive\">\n      <skipped message=\"\(esc(why))\"/>\n    </testcase>\n  </testsuite>\n"
         }
         x += "</testsuites>\n"
         return x

@@ -29,11 +29,11 @@ struct ReportCommand: ParsableCommand {
         }
 
         /// The `<testsuite …>…</testsuite>` elements of a JUnit text, with their names and counts.
-        static func suites(_ text: String, file: String) throws(CLIError) -> [(name: String, tests: Int, failures: Int, errors: Int, xml: String)] {
+        static func suites(_ text: String, file: String) throws(CLIError) -> [(name: String, tests: Int, failures: Int, errors: Int, skipped: Int, xml: String)] {
             guard text.contains("<testsuites") || text.contains("<testsuite") else {
                 throw CLIError("\(file): not a JUnit report (no <testsuites>)", status: ExitStatus.badInput)
             }
-            var out: [(String, Int, Int, Int, String)] = []
+            var out: [(String, Int, Int, Int, Int, String)] = []
             var rest = text[...]
             while let open = rest.firstRange(of: "<testsuite ") {
                 let after = rest[open.upperBound...]
@@ -58,7 +58,10 @@ struct ReportCommand: ParsableCommand {
                 guard let tests = Int(attribute("tests") ?? "") else {
                     throw CLIError("\(file): the suite \"\(name)\" has no tests count", status: ExitStatus.badInput)
                 }
-                out.append((name, tests, Int(attribute("failures") ?? "0") ?? 0, Int(attribute("errors") ?? "0") ?? 0, String(rest[open.lowerBound..<end])))
+                out.append((
+                    name, tests, Int(attribute("failures") ?? "0") ?? 0, Int(attribute("errors") ?? "0") ?? 0, Int(attribute("skipped") ?? "0") ?? 0,
+                    String(rest[open.lowerBound..<end])
+                ))
                 rest = rest[end...]
             }
             return out
@@ -66,7 +69,7 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             try reporting {
-                var all: [(name: String, tests: Int, failures: Int, errors: Int, xml: String)] = []
+                var all: [(name: String, tests: Int, failures: Int, errors: Int, skipped: Int, xml: String)] = []
                 var seen: [String: String] = [:]
                 for file in files {
                     guard let bytes = readFileBytes(file) else { throw CLIError("\(file): cannot read", status: ExitStatus.badInput) }
@@ -79,8 +82,9 @@ struct ReportCommand: ParsableCommand {
                     }
                 }
                 let tests = all.reduce(0) { $0 + $1.tests }, failures = all.reduce(0) { $0 + $1.failures }, errors = all.reduce(0) { $0 + $1.errors }
+                let skipped = all.reduce(0) { $0 + $1.skipped }
                 var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+                x += "<testsuites name=\"sscard run\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\"\(skipped > 0 ? " skipped=\"\(skipped)\"" : "")>\n"
                 for s in all { x += "  " + s.xml + "\n" }
                 x += "</testsuites>\n"
                 if let out {

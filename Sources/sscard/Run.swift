@@ -225,7 +225,10 @@ struct Run: ParsableCommand {
                 printLine("\(finished.count) script(s), \(checks) check(s), \(exchanges) APDU(s) in \(ms) ms\(jobs > 1 ? " on \(jobs) jobs" : "")")
             }
             do {
-                if let junit { try JUnitReport.xml(finished).write(toFile: junit, atomically: true, encoding: .utf8) }
+                if let junit {
+                    let notRun = skipped.map { ($0, "destructive: \($0.destructive ?? ""); --destructive runs it") }
+                    try JUnitReport.xml(finished, skipped: notRun).write(toFile: junit, atomically: true, encoding: .utf8)
+                }
                 if let trace { try traces.joined().write(toFile: trace, atomically: true, encoding: .utf8) }
                 if let html { try HTMLReport.html(finished, source: source.label).write(toFile: html, atomically: true, encoding: .utf8) }
             } catch {

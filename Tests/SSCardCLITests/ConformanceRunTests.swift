@@ -203,8 +203,10 @@ import TestSupport
         let dir = try temporaryDirectory("run-destructive")
         let image = dir + "/card.json"
         #expect(try SSCardProcess.run(["card", "new", "--profile", "default", "--out", image]).status == 0)
-        let r = try SSCardProcess.run(["run", Self.suite + "/negative/07-blocked.apdu", "--image", image])
+        let r = try SSCardProcess.run(["run", Self.suite + "/negative/07-blocked.apdu", "--image", image, "--junit", dir + "/j.xml"])
         #expect(r.status == 0 && r.stdout.contains("SKIP ") && r.stdout.contains("0 passed, 0 failed, 1 skipped"), "\(r.stdout)")
+        let junit = try String(contentsOfFile: dir + "/j.xml", encoding: .utf8)
+        #expect(junit.contains("skipped=\"1\"") && junit.contains("<skipped message=\"destructive: blocks the social PIN"), "\(junit)")
         // The image's PIN is untouched: the initial PIN verifies.
         try "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00\n< 6F * 90 00\n0020000003123456\n< 90 00\n".write(toFile: dir + "/v.apdu", atomically: true, encoding: .utf8)
         #expect(try SSCardProcess.run(["run", dir + "/v.apdu", "--image", image]).status == 0)
