@@ -99,8 +99,8 @@ extension ReaderDriver {
 
     /// `算法|密钥地址|过程因子|原始信息|`: two challenges, the second the session random.
     static func authenticationRequest(_ t: SocialTerminal, keyID: UInt8) throws(TerminalError) -> String {
-        let original = try t.cardChallenge()
-        let factor = try t.cardChallenge()
+        let original = try t.challenge()
+        let factor = try t.challenge()
         let address = PSAM.KeyID.address(keyID) ?? 0
         return [Hex.encode([t.algorithm.rawValue]), Hex.encode([UInt8(address >> 8), UInt8(address & 0xFF), keyID]), Hex.encode(factor), Hex.encode(original)]
             .joined(separator: "|") + "|"
@@ -117,13 +117,13 @@ extension ReaderDriver {
                 try Self.onCard { () throws(TerminalError) in
                     let issuer = try t.readIssuerData()
                     try t.selectSSSE()
-                    let factor = try t.cardChallenge(), original = try t.cardChallenge()
+                    let factor = try t.challenge(), original = try t.challenge()
                     let ia = try t.internalAuthenticate(factor: factor, original: original)
                     let v3 = issuer.specVersion.hasPrefix("3")
                     var ea = ["", ""]
                     if v3 {
-                        let eaOriginal = try t.cardChallenge()
-                        ea = [Hex.encode(try t.cardChallenge()), Hex.encode(eaOriginal)]
+                        let eaOriginal = try t.challenge()
+                        ea = [Hex.encode(try t.challenge()), Hex.encode(eaOriginal)]
                     }
                     let out = [issuer.region, Hex.encode(issuer.atrHistoricalBytes), Hex.encode([issuer.algorithm.rawValue]), Hex.encode(issuer.cardID),
                                Hex.encode(factor), Hex.encode(original), ea[0], ea[1], configuration.terminal].joined(separator: "|") + "|"
@@ -269,7 +269,7 @@ extension ReaderDriver {
             if reload, pin == Self.initialPIN(t, forced: true) { throw DriverFailure(-36) }
             return try Self.onCard { () throws(TerminalError) in
                 try t.externalAuthenticate(number: SocialSecurity.reloadKey, data: data)
-                let random = try t.cardChallenge()
+                let random = try t.challenge()
                 let lc = UInt8(reload ? t.algorithm.blockSize + 4 : 4)
                 let header: [UInt8] = [0x84, 0x24, 0x00, reload ? 0x01 : 0x00, lc]
                 let stk = PSAM.KeyID.address(PSAM.KeyID.stk) ?? 0

@@ -86,9 +86,7 @@ extension SocialTerminal {
     static let purseDF: UInt16 = 0xDF04
 
     /// Selects DF04 from the SSSE.
-    public func selectPurse() throws(TerminalError) {
-        try cardOK("SELECT DF04") { .select(fid: Self.purseDF, .childDF) }
-    }
+    public func selectPurse() throws(TerminalError) { try selectDF(Self.purseDF) }
 
     /// GET BALANCE: the purse's balance in fen.
     public func purseBalance() throws(TerminalError) -> UInt32 {
@@ -165,7 +163,7 @@ extension SocialTerminal {
         } catch where error.code == .transport {
             // The answer is lost: did the card debit?
             _ = try card.powerOn()
-            try cardOK("SELECT SSSE") { try .select(name: SocialSecurity.ssseName, ne: nil) }
+            try reselectSSSE()
             try selectPurse()
             guard let proof = try transactionProof(atc: i.offlineATC) else { throw error }
             (debit.mac2, debit.tac, debit.recovered) = (proof.mac2, proof.tac, true)

@@ -171,8 +171,8 @@ public final class SocialTerminal {
         return algorithm.blockSize == 8 ? e : (0..<8).map { e[$0] ^ e[$0 + 8] }
     }
 
-    /// A card challenge of 8 bytes.
-    func challenge() throws(TerminalError) -> [UInt8] {
+    /// A card challenge of 8 bytes (for the PSAM's computations here, or an HSM's elsewhere).
+    public func challenge() throws(TerminalError) -> [UInt8] {
         let r = try cardOK("GET CHALLENGE") { .getChallenge(length: 8) }
         guard r.count == 8 else { throw TerminalError(.malformedResponse, step: "GET CHALLENGE") }
         return r
@@ -248,9 +248,6 @@ public final class SocialTerminal {
     }
 
     // MARK: Steps for an HSM (加密机) in place of the PSAM
-
-    /// GET CHALLENGE of 8 bytes, for a computation done elsewhere (an HSM).
-    public func cardChallenge() throws(TerminalError) -> [UInt8] { try challenge() }
 
     /// INTERNAL AUTHENTICATE with given randoms: the card's answer, for an HSM to check.
     public func internalAuthenticate(factor: [UInt8], original: [UInt8]) throws(TerminalError) -> [UInt8] {
@@ -399,7 +396,7 @@ public final class SocialTerminal {
     ) throws(TerminalError) -> [[UInt8]] {
         let name = (df.map { "DF" + Hex.encode([UInt8($0 & 0xFF)]) } ?? "") + "EF" + Hex.encode([UInt8(ef & 0xFF)])
         guard let df else { return try readEF(ef, name: name, tags: tags) }
-        try cardOK("SELECT \(name.prefix(4))") { .select(fid: df, .childDF) }
+        try selectDF(df)
         try authenticate(self)
         let values = try readEF(ef, name: name, tags: tags)
         try reselectSSSE()
