@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "ReaderDriver",
             dependencies: [
-                "CardAPDU", "CardCommands", "CardCrypto", "CardImage", "CardPersonalization", "CardRuntime", "CardSimulator",
+                "BackOffice", "CardAPDU", "CardCommands", "CardCrypto", "CardImage", "CardPersonalization", "CardRuntime", "CardSimulator",
                 "CardStandards", "CardTransport", "CardTransportPCSC", "Terminal",
             ],
             swiftSettings: swiftSettings),

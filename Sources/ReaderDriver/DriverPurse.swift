@@ -10,6 +10,7 @@
 // Amounts in yuan (`12.34`), the ATC 4 and the serial 8 hex digits, times
 // `YYYYMMDDhhmmss`, the terminal number its 12 digits.
 
+import BackOffice
 import CardAPDU
 import CardStandards
 import Terminal
@@ -35,21 +36,15 @@ struct PayInfo {
         return PayInfo(amount: amount, billTotal: total, dateTime: BCD.encode(f[2], odd: .padWithF) ?? [])
     }
 
-    /// `12.34` → 1234 fen; `nil` for anything else.
+    /// `12.34` → 1234 fen (the platform's amounts, as Money reads them, without a sign); `nil` for anything else.
     static func yuan(_ s: String) -> UInt32? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), (1...8).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
-            parts.count == 1 || ((1...2).contains(parts[1].count) && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })),
-            let whole = UInt32(parts[0])
-        else { return nil }
-        let cents = parts.count == 2 ? UInt32(parts[1].count == 1 ? String(parts[1]) + "0" : String(parts[1]))! : 0
-        let total = UInt64(whole) * 100 + UInt64(cents)
-        return total <= UInt64(UInt32.max) ? UInt32(total) : nil
+        guard !s.hasPrefix("-"), let m = Money(yuan: s), m.fen <= Int(UInt32.max) else { return nil }
+        return UInt32(m.fen)
     }
 }
 
 extension ReaderDriver {
-    static func yuanText(_ fen: UInt32) -> String { "\(fen / 100)." + (fen % 100 < 10 ? "0" : "") + "\(fen % 100)" }
+    static func yuanText(_ fen: UInt32) -> String { Money(fen: Int(fen)).description }
 
     static func debitOutput(_ d: PurseDebit) -> String {
         [yuanText(d.amount), yuanText(d.balance), Hex.encode(MedicalPurse.bigEndian(UInt32(d.offlineATC), 2)), Hex.encode(d.terminal),

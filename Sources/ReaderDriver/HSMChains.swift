@@ -45,7 +45,8 @@ extension ReaderDriver {
     func beginChain(
         _ s: inout DriverState, iType: Int, _ body: (SocialTerminal) throws(DriverFailure) -> (HSMChain.Step, String)
     ) throws(DriverFailure) -> String {
-        let (terminal, card) = try openTerminal(&s, iType: iType)
+        try checkType(iType)
+        let (terminal, card) = try openTerminal(&s)
         do throws(TransportError) {
             try card.beginTransaction()
         } catch {
@@ -68,7 +69,7 @@ extension ReaderDriver {
     func continueChain(
         _ s: inout DriverState, _ function: String, _ body: (SocialTerminal, HSMChain.Step) throws(DriverFailure) -> (HSMChain.Step?, String)
     ) throws(DriverFailure) -> String {
-        guard let chain = s.chain else { throw DriverFailure(-12, "未建立连接 (\(function): call its Step1 first)") }
+        guard let chain = s.chain else { throw Self.noChain(function) }
         s.chain = nil
         do {
             let (next, out) = try body(chain.terminal, chain.step)
@@ -84,6 +85,10 @@ extension ReaderDriver {
         }
     }
 
+    static func noChain(_ function: String) -> DriverFailure {
+        DriverFailure(-12, "未建立连接 (\(function): call its Step1 first)")
+    }
+
     static func wrongStep(_ function: String) -> DriverFailure {
         DriverFailure(-12, "未建立连接 (\(function) does not follow the Step1 that is waiting)")
     }
@@ -97,13 +102,18 @@ extension ReaderDriver {
         return data
     }
 
+    /// A key's HSM address as the step strings write it: 4 hex digits, and
+    /// with `identifier` the 2 of its identifier (`004C0A`).
+    static func keyAddress(_ keyID: UInt8, identifier: Bool = true) -> String {
+        let address = PSAM.KeyID.address(keyID) ?? 0
+        return Hex.encode([UInt8(address >> 8), UInt8(address & 0xFF)] + (identifier ? [keyID] : []))
+    }
+
     /// `算法|密钥地址|过程因子|原始信息|`: two challenges, the second the session random.
     static func authenticationRequest(_ t: SocialTerminal, keyID: UInt8) throws(TerminalError) -> String {
         let original = try t.challenge()
         let factor = try t.challenge()
-        let address = PSAM.KeyID.address(keyID) ?? 0
-        return [Hex.encode([t.algorithm.rawValue]), Hex.encode([UInt8(address >> 8), UInt8(address & 0xFF), keyID]), Hex.encode(factor), Hex.encode(original)]
-            .joined(separator: "|") + "|"
+        return [Hex.encode([t.algorithm.rawValue]), keyAddress(keyID), Hex.encode(factor), Hex.encode(original)].joined(separator: "|") + "|"
     }
 
     // MARK: iReadCardBas
@@ -181,7 +191,7 @@ extension ReaderDriver {
         let df = try Self.chainDF(groups, function)
         return try beginChain(&s, iType: iType) { t throws(DriverFailure) in
             let issuer = try Self.onCard { () throws(TerminalError) in try t.readIssuerData() }
-            guard Self.matches(issuer, expected) else { throw DriverFailure(-22) }
+            guard Self.matches(cardID: issuer.cardID, cardNumber: issuer.cardNumber, expected) else { throw DriverFailure(-22) }
             // Free files need no HSM: EF05, and EF06 on a card before 3.00.
             if !write, df == nil, groups.allSatisfy({ $0.ef == 0xEF05 || ($0.ef == 0xEF06 && !issuer.specVersion.hasPrefix("3")) }) {
                 throw DriverFailure(-2204)
@@ -262,7 +272,7 @@ extension ReaderDriver {
     func pinStep2(_ s: inout DriverState, pKey: String?, function: String) throws(DriverFailure) -> String {
         let data = try Self.authenticationData(pKey, function)
         guard case .pinAuthentication(let reload)? = s.chain?.step else {
-            throw s.chain == nil ? DriverFailure(-12, "未建立连接 (\(function): call its Step1 first)") : Self.wrongStep(function)
+            throw s.chain == nil ? Self.noChain(function) : Self.wrongStep(function)
         }
         let pin = reload ? try newPIN(&s) : ""
         return try continueChain(&s, function) { t, _ throws(DriverFailure) in
@@ -272,8 +282,7 @@ extension ReaderDriver {
                 let random = try t.challenge()
                 let lc = UInt8(reload ? t.algorithm.blockSize + 4 : 4)
                 let header: [UInt8] = [0x84, 0x24, 0x00, reload ? 0x01 : 0x00, lc]
-                let stk = PSAM.KeyID.address(PSAM.KeyID.stk) ?? 0
-                let out = [Hex.encode([t.algorithm.rawValue]), Hex.encode([UInt8(stk >> 8), UInt8(stk & 0xFF)]), Hex.encode(random), Hex.encode(header), pin]
+                let out = [Hex.encode([t.algorithm.rawValue]), Self.keyAddress(PSAM.KeyID.stk, identifier: false), Hex.encode(random), Hex.encode(header), pin]
                     .joined(separator: "|") + "|"
                 return (.pinCommand(header: header), out)
             }
@@ -336,9 +345,8 @@ extension ReaderDriver {
                 return try Self.onCard { () throws(TerminalError) in
                     try t.selectPurse()
                     let i = try t.initializePurchase(amount: pay.amount, billTotal: pay.billTotal, terminal: terminal)
-                    let address = PSAM.KeyID.address(PSAM.KeyID.dpk) ?? 0
                     let out = [
-                        Hex.encode([i.algorithm]), Hex.encode([UInt8(address >> 8), UInt8(address & 0xFF), PSAM.KeyID.dpk]), Hex.encode(i.random),
+                        Hex.encode([i.algorithm]), Self.keyAddress(PSAM.KeyID.dpk), Hex.encode(i.random),
                         Hex.encode(MedicalPurse.bigEndian(UInt32(i.offlineATC), 2)), Hex.encode(MedicalPurse.bigEndian(pay.amount, 4)),
                         Hex.encode([MedicalPurse.purchaseType]), configuration.terminal, Hex.encode(pay.dateTime),
                     ].joined(separator: "|") + "|"

@@ -105,8 +105,7 @@ public final class ReaderDriver: Sendable {
     }
 
     /// The social-security terminal over the configured card and the virtual PSAM.
-    func openTerminal(_ s: inout DriverState, iType: Int) throws(DriverFailure) -> (SocialTerminal, any CardTransport) {
-        try checkType(iType)
+    func openTerminal(_ s: inout DriverState) throws(DriverFailure) -> (SocialTerminal, any CardTransport) {
         let card = try transport(&s)
         let psam = s.psam ?? VirtualCardTransport(card: CardFactory.virtualCard(VirtualPSAM.state(terminalNumber: configuration.terminal)))
         s.psam = psam
@@ -119,7 +118,7 @@ public final class ReaderDriver: Sendable {
     ) throws(DriverFailure) -> T {
         try checkType(iType)
         guard configuration.psam || !needsPSAM else { throw DriverFailure(-2201) }
-        let (terminal, card) = try openTerminal(&s, iType: iType)
+        let (terminal, card) = try openTerminal(&s)
         defer { card.disconnect() }
         do {
             return try card.transaction({ () throws(TerminalError) in try body(terminal) }) { .transport($0, step: "open the reader") }
@@ -207,12 +206,12 @@ public final class ReaderDriver: Sendable {
     /// The card is the one `pCardInfo` names (−22 otherwise).
     static func checkCard(_ t: SocialTerminal, _ expected: (cardID: String, cardNumber: String)) throws(TerminalError) -> Bool {
         let id = try t.cardIdentity()
-        return Hex.encode(id.cardID) == expected.cardID && String(id.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
+        return matches(cardID: id.cardID, cardNumber: id.cardNumber, expected)
     }
 
-    /// Whether EF05 as read is the card `pCardInfo` names.
-    static func matches(_ issuer: SocialCardInfo, _ expected: (cardID: String, cardNumber: String)) -> Bool {
-        Hex.encode(issuer.cardID) == expected.cardID && String(issuer.cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
+    /// Whether a card's 卡识别码 and 卡号 (its first 9 characters) are those `pCardInfo` names.
+    static func matches(cardID: [UInt8], cardNumber: String, _ expected: (cardID: String, cardNumber: String)) -> Bool {
+        Hex.encode(cardID) == expected.cardID && String(cardNumber.prefix(9)) == String(expected.cardNumber.prefix(9))
     }
 
     /// `iReadCard`: the files of `pFileAddr`, after the PIN (`iAuthType` 1) or
