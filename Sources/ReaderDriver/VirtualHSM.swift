@@ -146,14 +146,8 @@ public enum VirtualHSM {
         guard pin.isEmpty || ((4...16).contains(pin.count) && pin.allSatisfy({ $0.isASCII && $0.isNumber })) else {
             throw DriverFailure(-33)
         }
-        let stk = try card.key(PSAM.KeyID.stk)
-        let alg = card.algorithm
-        return try crypto { () throws(CryptoError) in
-            let sk = try SocialSecurityCrypto.sessionKey(alg, key: stk, random: random)
-            let cipher = pin.isEmpty ? [] : try SocialSecurityCrypto.encrypt(alg, sessionKey: sk, plaintext: BCD.encode(pin, odd: .padWithF) ?? [])
-            let mac = try SocialSecurityCrypto.mac(alg, sessionKey: sk, data: header + cipher)
-            return Hex.encode(cipher + mac)
-        }
+        let cipher = pin.isEmpty ? [] : try encipheredPIN(card, keyID: PSAM.KeyID.stk, random: random, pin: pin)
+        return Hex.encode(cipher + (try mac(card, keyID: PSAM.KeyID.stk, random: random, data: header + cipher)))
     }
 
     /// iDoDebit_HSM_Step1's output → Step2's `0000<ATC>|<date and time>|<MAC1>|`:
