@@ -83,7 +83,7 @@ extension CommandAPDU {
 
     /// GET TRANSACTION PROOF `B0 2E 00 06 02 ATC` → MAC2 ‖ TAC of the debit with that offline ATC.
     public static func purseTransactionProof(atc: UInt16) -> CommandAPDU {
-        CommandAPDU(short: 0xB0, 0x2E, 0x00, 0x06, data: [UInt8(atc >> 8), UInt8(atc & 0xFF)], ne: 8)
+        CommandAPDU(short: 0xB0, 0x2E, 0x00, MedicalPurse.purchaseType, data: MedicalPurse.bigEndian(UInt32(atc), 2), ne: 8)
     }
 
     /// PSAM INIT SAM FOR PURCHASE `80 70 01 00`: the card's random and ATC,
@@ -95,7 +95,7 @@ extension CommandAPDU {
         guard random.count == 4, dateTime.count == 7, factors.count % 8 == 0, factors.count <= 24 else {
             throw APDUFormatError(.valueOutOfRange, offset: 0, reason: "INIT SAM FOR PURCHASE takes a 4-byte random, a 7-byte date and time and up to three 8-byte factors")
         }
-        let data = random + [UInt8(atc >> 8), UInt8(atc & 0xFF)] + MedicalPurse.bigEndian(amount, 4) + [MedicalPurse.purchaseType] + dateTime
+        let data = random + MedicalPurse.bigEndian(UInt32(atc), 2) + MedicalPurse.bigEndian(amount, 4) + [MedicalPurse.purchaseType] + dateTime
             + [keyVersion, algorithm] + factors
         return try make(0x80, 0x70, 0x01, 0x00, data: data, ne: 8)
     }

@@ -168,9 +168,11 @@ public enum JUnitReport {
     }
 
     /// `^^` under each actual byte that differs from the pattern, spaces under the rest.
-    public static func differenceMarks(_ c: Check) -> String {
-        let marks = c.expected.mismatches(c.actual)
-        var line = marks.map { $0 ? "^^" : "  " }.joined(separator: " ")
+    public static func differenceMarks(_ c: Check) -> String { marks(c.expected.mismatches(c.actual)) }
+
+    /// `^^` under each byte flagged, spaces under the rest, to sit under `Hex.encode(…, separator: " ")`.
+    public static func marks(_ flags: [Bool]) -> String {
+        var line = flags.map { $0 ? "^^" : "  " }.joined(separator: " ")
         while line.hasSuffix(" ") { line.removeLast() }
         return line
     }

@@ -49,7 +49,6 @@ struct PendingPurchase {
 public struct MedicalPurseRecord: Hashable, Sendable {
     public static let fid = FileID(rawValue: 0x0002)!
     public static let size = 21
-    public static let purchaseType = MedicalPurse.purchaseType
     /// The transaction log (`EF08`, cyclic, 28-byte records; ssc.md §1.6).
     public static let logFID = FileID(rawValue: 0xEF08)!
 
@@ -73,11 +72,11 @@ public struct MedicalPurseRecord: Hashable, Sendable {
 
     public init?(bytes b: [UInt8]) {
         guard b.count == Self.size else { return nil }
-        balance = Self.uint(b[0..<4])
-        offlineATC = UInt16(Self.uint(b[4..<6]))
-        onlineATC = UInt16(Self.uint(b[6..<8]))
-        overdraftLimit = Self.uint(b[8..<11])
-        lastATC = b[11..<13].allSatisfy { $0 == 0xFF } ? nil : UInt16(Self.uint(b[11..<13]))
+        balance = MedicalPurse.integer(b[0..<4])
+        offlineATC = UInt16(MedicalPurse.integer(b[4..<6]))
+        onlineATC = UInt16(MedicalPurse.integer(b[6..<8]))
+        overdraftLimit = MedicalPurse.integer(b[8..<11])
+        lastATC = b[11..<13].allSatisfy { $0 == 0xFF } ? nil : UInt16(MedicalPurse.integer(b[11..<13]))
         lastMAC2 = Array(b[13..<17])
         lastTAC = Array(b[17..<21])
     }
@@ -91,7 +90,6 @@ public struct MedicalPurseRecord: Hashable, Sendable {
         return out + lastMAC2 + lastTAC
     }
 
-    static func uint(_ s: ArraySlice<UInt8>) -> UInt32 { MedicalPurse.integer(s) }
 }
 
 extension SocialSecurityApplet {
@@ -139,12 +137,12 @@ extension SocialSecurityApplet {
         } catch {
             throw CardStatusError(.keyIndexNotSupported)
         }
-        let amount = MedicalPurseRecord.uint(d[1..<5])
+        let amount = MedicalPurse.integer(d[1..<5])
         guard purse.offlineATC < 0xFFFF else { throw CardStatusError(.counterAtMaximum) }
         guard UInt64(amount) <= UInt64(purse.balance) + UInt64(purse.overdraftLimit) else { throw CardStatusError(.insufficientBalance) }
         let random = randomBytes(4)
         session.purchase = PendingPurchase(
-            purse: node, amount: amount, terminal: Array(d[5..<11]), billTotal: MedicalPurseRecord.uint(d[11..<15]),
+            purse: node, amount: amount, terminal: Array(d[5..<11]), billTotal: MedicalPurse.integer(d[11..<15]),
             atc: purse.offlineATC, random: random, keyIndex: keyIndex)
         let key = card.state.keys[keyIndex]
         return CardAnswer(
@@ -187,7 +185,7 @@ extension SocialSecurityApplet {
         // The log record (28 bytes): ATC 2 ‖ overdraft 3 ‖ amount 4 ‖ type 1 ‖
         // terminal 6 ‖ date 4 ‖ time 3 ‖ bill total 4 ‖ RFU 1 [INFERRED: PBOC's 23 bytes and the bill total].
         let record = MedicalPurse.bigEndian(UInt32(p.atc), 2) + MedicalPurse.bigEndian(purse.overdraftLimit, 3)
-            + MedicalPurse.bigEndian(p.amount, 4) + [MedicalPurseRecord.purchaseType] + p.terminal + dateTime
+            + MedicalPurse.bigEndian(p.amount, 4) + [MedicalPurse.purchaseType] + p.terminal + dateTime
             + MedicalPurse.bigEndian(p.billTotal, 4) + [0x00]
         let log = card.state.files.child(of: card.session.currentDF, fid: MedicalPurseRecord.logFID)
         try card.commit { (s: inout CardState) throws(CardStatusError) in
@@ -205,9 +203,9 @@ extension SocialSecurityApplet {
 
     func transactionProof(_ c: CommandAPDUView, _ purse: MedicalPurseRecord) throws(CardStatusError) -> CardAnswer {
         guard c.p1 == 0 else { throw .incorrectP1P2 }
-        guard c.p2 == MedicalPurseRecord.purchaseType else { throw .incorrectP1P2 }
+        guard c.p2 == MedicalPurse.purchaseType else { throw .incorrectP1P2 }
         guard c.nc == 2 else { throw .wrongLength }
-        let atc = UInt16(MedicalPurseRecord.uint(c.data[c.data.startIndex..<c.data.startIndex + 2]))
+        let atc = UInt16(MedicalPurse.integer(c.data[c.data.startIndex..<c.data.startIndex + 2]))
         guard purse.lastATC == atc else { throw CardStatusError(.macUnavailable) }
         return CardAnswer(purse.lastMAC2 + purse.lastTAC)
     }

@@ -71,8 +71,6 @@ struct Diff: ParsableCommand {
 
     /// `^^` under each byte position where the two answers differ (or one has no byte).
     static func marks(_ a: [UInt8], _ b: [UInt8]) -> String {
-        var line = (0..<max(a.count, b.count)).map { i in i < a.count && i < b.count && a[i] == b[i] ? "  " : "^^" }.joined(separator: " ")
-        while line.hasSuffix(" ") { line.removeLast() }
-        return line
+        JUnitReport.marks((0..<max(a.count, b.count)).map { i in !(i < a.count && i < b.count && a[i] == b[i]) })
     }
 }

@@ -180,7 +180,7 @@ struct Run: ParsableCommand {
                 let shared = source.isShared ? try source.makeTransport() : nil
                 for (i, script) in scripts.enumerated() {
                     let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
-                    (results[i], traces[i]) = runOne(script, transport)
+                    (results[i], traces[i]) = Self.run(script, transport, autoResponse: autoResponse, tracing: trace != nil)
                     flush()
                 }
             } else {
@@ -238,10 +238,6 @@ struct Run: ParsableCommand {
             if finished.contains(where: { $0.transportError != nil }) { throw ExitCode(ExitStatus.transport) }
             if failed > 0 { throw ExitCode(ExitStatus.checkFailed) }
         }
-    }
-
-    func runOne(_ script: Script, _ transport: any CardTransport) -> (ScriptResult, String) {
-        Self.run(script, transport, autoResponse: autoResponse, tracing: trace != nil)
     }
 
     /// One script on one card; its trace (PINs and keys masked) when asked.
