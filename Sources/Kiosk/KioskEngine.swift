@@ -162,12 +162,8 @@ public final class KioskEngine {
         do {
             info = try t.readBasics()
         } catch {
-            if error.code == .transport {
-                t.card.transport.disconnect()
-                return Self.waiting(note: Bilingual("无法读卡", "the card cannot be read: \(error)"))
-            }
             t.card.transport.disconnect()
-            session = nil
+            if error.code == .transport { return Self.waiting(note: Bilingual("无法读卡", "the card cannot be read: \(error)")) }
             return Self.eject(Bilingual("这不是可用的社会保障卡", "not a usable social security card: \(error)"))
         }
         // A region with a query PIN (reference 01): VERIFY with no data asks whether it is set.
