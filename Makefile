@@ -21,7 +21,12 @@ SELENIUM = $(BROWSER_VENV)/bin/python
 # mktemp, and glibc's link-time note about it is the only warning this link
 # gives (gold, the default, cannot be told to keep it quiet).
 QUIET_LINK = -Xswiftc -use-ld=bfd -Xlinker --no-warnings
-RELEASE_FLAGS = -c release --static-swift-stdlib $(QUIET_LINK)
+# The release binaries pack their relative relocations (DT_RELR, glibc
+# 2.36+): the statically linked runtime and metadata need about 100,000 of
+# them, and applying them from a packed table halves the CPU time of a
+# trivial call (sscard --version) while the binary stays position-independent.
+PACKED_RELOCS = -Xlinker -z -Xlinker pack-relative-relocs
+RELEASE_FLAGS = -c release --static-swift-stdlib $(QUIET_LINK) $(PACKED_RELOCS)
 
 .PHONY: all build release driver run test bench bench-pcsc deps venv clean
 

@@ -120,6 +120,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the centre's platform interface and the bank's authorization over HTTP.",
             discussion: """
                 POST a platform request (the envelope with infno, msgid, fixmedins_code, input) to
@@ -156,6 +157,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Request: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "request",
             abstract: "Answer one platform request in process, as the server would (no server needed).",
             discussion: "The request is a JSON file with the envelope (infno, msgid, fixmedins_code, input), or - for standard input."
         )
@@ -245,6 +247,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Replace: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replace",
             abstract: "Replace a card: the old one is void, the new one bound, the bank balance moved over less the fee.",
             discussion: "New numbers are generated unless given (the old card's series; the card ID from the region and the time; the PAN in the old BIN).")
         @Option(name: .customLong("card-no"), help: ArgumentHelp("The card to replace.", valueName: "CARD_NO")) var cardNumber: String
@@ -270,6 +273,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "activate",
             abstract: "Activate one account of a card at the counter (the bank account; or the social function where the rule waits for an event).")
         @OptionGroup var card: CardAccountOptions
         @OptionGroup var options: Options
@@ -298,7 +302,7 @@ struct BackOfficeCommand: ParsableCommand {
     }
 
     struct Deposit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Credit a card's bank account: cash, or a benefit (pension, unemployment, reimbursement).")
+        static let configuration = CommandConfiguration(commandName: "deposit", abstract: "Credit a card's bank account: cash, or a benefit (pension, unemployment, reimbursement).")
         @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
         @Option(help: ArgumentHelp("The amount in CNY, e.g. 100.00.", valueName: "AMOUNT")) var amount: String
         @Option(help: ArgumentHelp("cash, pension, unemployment or reimbursement.", valueName: "KIND")) var kind = "cash"
@@ -316,7 +320,7 @@ struct BackOfficeCommand: ParsableCommand {
     }
 
     struct Journal: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a card's bank journal, or its holder's personal-account ledger (--account social).")
+        static let configuration = CommandConfiguration(commandName: "journal", abstract: "List a card's bank journal, or its holder's personal-account ledger (--account social).")
         @Option(name: .customLong("card-no"), help: ArgumentHelp("The card number.", valueName: "CARD_NO")) var cardNumber: String
         @Option(help: ArgumentHelp("bank or social.", valueName: "ACCOUNT")) var account = "bank"
         @Option(help: "The number of latest entries.") var last = 20
@@ -333,6 +337,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Reconcile: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reconcile",
             abstract: "An institution's settlements in force over days, as reconciliation (3201) totals them.",
             discussion: "With --expect-total and --expect-count, exit 1 unless the centre agrees.")
         @Option(name: .customLong("fixmedins-code"), help: ArgumentHelp("The institution.", valueName: "CODE")) var institution: String
@@ -371,6 +376,7 @@ struct BackOfficeCommand: ParsableCommand {
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create the database and the records of the built-in profiles' cardholders.",
             discussion: """
                 Every built-in financial social security profile's card is read as a terminal

@@ -13,6 +13,7 @@ import Terminal
 
 struct Bank: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bank",
         abstract: "Read the bank (PBOC debit) application, verify its PIN, make a purchase, activate it.",
         subcommands: [Read.self, VerifyPIN.self, Purchase.self, Activate.self]
     )
@@ -33,6 +34,7 @@ struct Bank: ParsableCommand {
 
     struct Read: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "read",
             abstract: "Read the bank application: PAN (masked), name, expiry, AID, ATC, PIN tries left, the log.",
             discussion: "It reads without GET PROCESSING OPTIONS, so the ATC does not move.")
         @OptionGroup var source: CardSourceOptions
@@ -99,6 +101,7 @@ struct Bank: ParsableCommand {
 
     struct Purchase: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "purchase",
             abstract: "A full purchase against the issuer host simulator (ARQC, ARPC, TC).",
             discussion: "The bank PIN comes from --pin-file, $SSCARD_PIN or a prompt. Exit 1 when declined.")
         @OptionGroup var source: CardSourceOptions
@@ -144,6 +147,7 @@ struct Bank: ParsableCommand {
 
     struct Activate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "activate",
             abstract: "Activate the bank account of a card image, as the bank counter does.",
             discussion: "Where the profile sets the bank PIN at activation, the new PIN comes from --new-pin-file, $SSCARD_NEW_PIN or a prompt.")
         @Option(help: ArgumentHelp("The card image.", valueName: "FILE")) var image: String

@@ -13,6 +13,7 @@ struct CardCommand: ParsableCommand {
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Personalize a new card image from a profile.",
             discussion: """
                 The image is JSON (mode 0600: it holds PINs and keys). Use it with
@@ -42,7 +43,7 @@ struct CardCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Describe a card image (PINs and keys masked).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Describe a card image (PINs and keys masked).")
         @Argument(help: "The image file.")
         var file: String
 
@@ -60,7 +61,7 @@ struct CardCommand: ParsableCommand {
 }
 
 struct Profiles: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the built-in card profiles.")
+    static let configuration = CommandConfiguration(commandName: "profiles", abstract: "List the built-in card profiles.")
 
     func run() {
         let width = CardProfiles.builtIn.map(\.name.count).max() ?? 0

@@ -7,6 +7,7 @@ import CardTLV
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "decode",
         abstract: "Explain a command APDU, a response APDU or a TLV blob.",
         discussion: """
             Each HEX argument is one input; spaces inside it are allowed (quote it).

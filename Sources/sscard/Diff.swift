@@ -8,6 +8,7 @@ import CardTransport
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Run the same scripts against two cards and report every command whose answers differ.",
         discussion: """
             The two cards, in this order: those of --reader, then --image, then --card (each may be

@@ -229,6 +229,7 @@ struct POSCommand: ParsableCommand {
 
     struct Pharmacy: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pharmacy",
             abstract: "A pharmacy sale (2101 pre-settlement, 2102 settlement), the rest paid by bank card.")
         @OptionGroup var sale: SaleArguments
         func run() throws { try reporting { try sale.perform(.pharmacy) } }
@@ -236,6 +237,7 @@ struct POSCommand: ParsableCommand {
 
     struct Hospital: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hospital",
             abstract: "An outpatient visit (2201 registration, 2203 visit, 2204 fees, 2206/2207 settlement), the rest paid by bank card.")
         @OptionGroup var sale: SaleArguments
         func run() throws { try reporting { try sale.perform(.hospital) } }
@@ -243,6 +245,7 @@ struct POSCommand: ParsableCommand {
 
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel a sale from the journal: the bank part refunded, the settlement cancelled (2103/2208).")
         @Argument(help: ArgumentHelp("The settlement id (setl_id) on the receipt.", valueName: "SETTLEMENT_ID")) var settlement: String
         @OptionGroup var backOffice: BackOfficeOptions

@@ -14,6 +14,7 @@ import VPCDBridge
 
 struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "proxy",
         abstract: "Relay a vpcd reader to a real card in a PC/SC reader, recording the session as a script.",
         discussion: """
             pcscd sees a reader "Virtual PCD 00 0N" (the vpcd slot of --vpcd); a program talks to

@@ -11,6 +11,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Join the JUnit files of the shards of a run (sscard run --shard K/N --junit FILE) into one.",
             discussion: """
                 Each FILE's test suites are kept as they are, in the order given; the root's totals

@@ -30,6 +30,13 @@ struct SSCard: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // `sscard --version` answers before the command tree is built: it is
+        // what install checks and scripts call, and building the tree (every
+        // command's options, names and help) is most of a trivial call's time.
+        if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == "--version" {
+            printLine("sscard \(SSCard.version)")
+            return
+        }
         do {
             var command = try SSCard.parseAsRoot()
             try command.run()

@@ -12,6 +12,7 @@ import Terminal
 
 struct Social: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "social",
         abstract: "Read the social-security application and use its PIN services.",
         discussion: """
             The terminal side uses a virtual PSAM holding the test issuer's master keys, so
@@ -51,6 +52,7 @@ struct Social: ParsableCommand {
 
     struct Read: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "read",
             abstract: "Read the cardholder's basic data as iReadCardBas does.",
             discussion: "On 3.00 cards the card is checked with INTERNAL AUTHENTICATE and the terminal authenticates (RKSSSE) before EF06."
         )
