@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "CardPersonalization", targets: ["CardPersonalization"]),
         .library(name: "CardTransport", targets: ["CardTransport"]),
         .library(name: "CardSimulator", targets: ["CardSimulator"]),
+        .library(name: "CardFaults", targets: ["CardFaults"]),
         .library(name: "CardCommands", targets: ["CardCommands"]),
         .library(name: "CardScript", targets: ["CardScript"]),
         .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
@@ -99,8 +100,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Transport layer: the protocol, the in-memory card, the terminal session.
         .target(name: "CardTransport", dependencies: ["CardAPDU"], swiftSettings: swiftSettings),
+        // Fault injection: a plan of misbehaviour applied to the virtual card's
+        // answers (status words, data, TLV, chaining, delays, tears, removal).
+        .target(
+            name: "CardFaults", dependencies: ["CardAPDU", "CardTLV", "CardStandards", "CardFileSystem", "CardRuntime"],
+            swiftSettings: swiftSettings),
         // The virtual card as a transport, beside the card OS (jCardSim's CardSimulator).
-        .target(name: "CardSimulator", dependencies: ["CardAPDU", "CardRuntime", "CardTransport"], swiftSettings: swiftSettings),
+        .target(name: "CardSimulator", dependencies: ["CardAPDU", "CardRuntime", "CardTransport", "CardFaults"], swiftSettings: swiftSettings),
         // The host side's commands as values: ISO 7816-4, social security, PSAM, PBOC.
         .target(name: "CardCommands", dependencies: ["CardAPDU", "CardStandards"], swiftSettings: swiftSettings),
         // Terminal layer: scripts with expected answers, verdicts, JUnit.
@@ -172,7 +178,7 @@ let package = Package(
         .target(
             name: "CardTransportPCSC", dependencies: ["CPCSCLite", "CardAPDU", "CardTransport"],
             swiftSettings: swiftSettings),
-        .target(name: "VPCDBridge", dependencies: ["CardAPDU", "CardRuntime"], swiftSettings: swiftSettings),
+        .target(name: "VPCDBridge", dependencies: ["CardAPDU", "CardRuntime", "CardFaults"], swiftSettings: swiftSettings),
         // Explains APDUs and TLV for people and for JSON consumers. No Foundation.
         .target(name: "CardInspect", dependencies: ["CardAPDU", "CardTLV"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -228,6 +234,9 @@ let package = Package(
             name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", "HTTPWire", "TestSupport", "sscard", "sscard-backoffice", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CardFaultsTests", dependencies: ["CardFaults", "CardAPDU", "CardTLV", "CardStandards", "CardRuntime", "CardPersonalization"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CardRuntimeTests",
             dependencies: ["CardPersonalization", "CardRuntime", "CardImage", "CardFileSystem", "CardStandards"],

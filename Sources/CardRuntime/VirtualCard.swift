@@ -170,6 +170,25 @@ public struct VirtualCard {
         isPowered = false
     }
 
+    /// Power lost in the middle of a command (a tear): the session goes, and
+    /// the persistent state is `written`, what the last write that completed
+    /// left (each write whole or not at all, as on an anti-tearing card).
+    public mutating func losePower(keeping written: CardState) {
+        state = written
+        powerOff()
+    }
+
+    /// The names of the DFs from the current one up to the MF, innermost first.
+    public var currentDFNames: [[UInt8]] {
+        var names: [[UInt8]] = []
+        var i: NodeIndex? = session.currentDF
+        while let j = i {
+            if let name = state.files[j].df?.name { names.append(name) }
+            i = state.files[j].parent
+        }
+        return names
+    }
+
     // MARK: Persistence
 
     /// Changes persistent state and saves it before the answer is returned.

@@ -5,6 +5,7 @@
 // links no card runtime.
 
 import CardAPDU
+public import CardFaults
 public import CardRuntime
 public import CardTransport
 
@@ -14,15 +15,29 @@ public final class VirtualCardTransport: CardTransport {
     /// The card; tests may inspect and change it.
     public var card: VirtualCard
 
-    public init(card: VirtualCard) { self.card = card }
+    /// Makes the card misbehave as a plan says (`sscard run --faults`).
+    public var faults: FaultInjector?
+    /// Set when a fault pulled the card out: every command fails until the
+    /// terminal connects or resets again (PC/SC's removed-card state).
+    var removedBy: String?
+
+    public init(card: VirtualCard, faults: FaultInjector? = nil) {
+        self.card = card
+        self.faults = faults
+    }
 
     public var name: String { "virtual card (\(card.state.profile))" }
 
     public func connect() throws(TransportError) -> [UInt8] {
-        card.isPowered ? card.state.atr.bytes : card.powerOn()
+        if removedBy != nil {
+            removedBy = nil
+            return card.powerOn()
+        }
+        return card.isPowered ? card.state.atr.bytes : card.powerOn()
     }
 
     public func reset(cold: Bool) throws(TransportError) -> [UInt8] {
+        removedBy = nil
         if cold { card.powerOff() }
         return card.powerOn()
     }
@@ -31,7 +46,16 @@ public final class VirtualCardTransport: CardTransport {
         guard command.count >= 4 else {
             throw TransportError(.invalidAPDU, reason: "\(command.count) byte(s) is not a command APDU")
         }
-        return card.transmit(command)
+        if let removedBy { throw TransportError(.cardRemoved, reason: "\(removedBy); reset or connect again") }
+        guard faults != nil else { return card.transmit(command) }
+        switch faults!.transmit(command, card: &card) {
+        case .answer(let response):
+            return response
+        case .gone(let tear, _):
+            let why = tear ? "the card lost power mid-command (fault plan: tear)" : "the card was pulled out (fault plan: remove)"
+            removedBy = why
+            throw TransportError(.cardRemoved, reason: why)
+        }
     }
 
     public func disconnect() { card.powerOff() }

@@ -226,7 +226,9 @@ public final class PCSCTransport: CardTransport {
         }
         guard rv == PCSC.success else { throw fail(rv, "SCardTransmit") }
         guard response.count >= 2 else {
-            throw TransportError(.communication, reason: "the reader returned \(response.count) byte(s), not a response APDU")
+            // vpcd answers nothing when its card goes in the middle of a command.
+            let why = response.isEmpty ? "no answer (the card may have been removed or lost power)" : "1 byte, not a response APDU"
+            throw TransportError(.communication, reason: "the reader returned \(why)")
         }
         return response
     }

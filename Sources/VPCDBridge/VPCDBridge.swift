@@ -15,6 +15,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+public import CardFaults
 public import CardRuntime
 import CardAPDU
 
@@ -25,6 +26,12 @@ public protocol VPCDCard: AnyObject {
     func powerOff()
     func reset()
     func transmit(_ apdu: [UInt8]) -> [UInt8]
+    /// The answer to an APDU, or the card gone (a fault plan's tear or removal).
+    func answer(_ apdu: [UInt8]) -> FaultedAnswer
+}
+
+extension VPCDCard {
+    public func answer(_ apdu: [UInt8]) -> FaultedAnswer { .answer(transmit(apdu)) }
 }
 
 /// A virtual card behind the bridge.
@@ -34,14 +41,27 @@ public final class VirtualVPCDCard: VPCDCard {
     /// card takes longer than connecting: `serve` is in the reader first).
     public lazy var card: VirtualCard = make()
 
-    public init(_ card: VirtualCard) { self.make = { card } }
+    /// Makes the card misbehave as a plan says (`sscard serve --faults`).
+    public var faults: FaultInjector?
+
+    public init(_ card: VirtualCard, faults: FaultInjector? = nil) {
+        self.make = { card }
+        self.faults = faults
+    }
     /// A card made by `make` on first use.
-    public init(making make: @escaping () -> VirtualCard) { self.make = make }
+    public init(making make: @escaping () -> VirtualCard, faults: FaultInjector? = nil) {
+        self.make = make
+        self.faults = faults
+    }
     public var atr: [UInt8] { card.state.atr.bytes }
     public func powerOn() { _ = card.powerOn() }
     public func powerOff() { card.powerOff() }
     public func reset() { _ = card.reset() }
     public func transmit(_ apdu: [UInt8]) -> [UInt8] { card.transmit(apdu) }
+    public func answer(_ apdu: [UInt8]) -> FaultedAnswer {
+        guard faults != nil else { return .answer(card.transmit(apdu)) }
+        return faults!.transmit(apdu, card: &card)
+    }
 }
 
 /// A pipe that, once written, tells every bridge to stop (SIGINT/SIGTERM).
@@ -135,12 +155,13 @@ public final class VPCDBridge: @unchecked Sendable {
             }
             delay = 20
             log(.connected(slot: slot, host: host, port: port))
-            let reason = serve(fd, stop)
+            let (reason, outFor) = serve(fd, stop)
             // Closing the socket is how vpcd learns the card was removed.
             close(fd)
             card.powerOff()
             if stop.isFired { return }
             log(.disconnected(slot: slot, reason: reason))
+            if outFor > 0 && wait(stop, milliseconds: outFor) { return }
         }
     }
 
@@ -201,72 +222,134 @@ public final class VPCDBridge: @unchecked Sendable {
         lock.withLock { if activeFD >= 0 { _ = shutdown(activeFD, Int32(SHUT_RDWR)) } }
     }
 
-    /// Serves one connection; returns why it ended.
+    /// Serves one connection; returns why it ended, and how long the card
+    /// stays out before the bridge reconnects (a fault plan's removal).
     ///
-    /// The fast path is plain blocking `recv` into one buffer, a frame
-    /// parsed from whatever arrived, and one `send` per answer: the same
-    /// system calls as a minimal C card. A stop interrupts `recv` through
-    /// ``interrupt()``.
-    func serve(_ fd: Int32, _ stop: StopSignal) -> String {
+    /// The fast path is plain blocking `recv` into the decoder's buffer, a
+    /// frame parsed from whatever arrived, and one `send` per answer: the
+    /// same system calls as a minimal C card. A stop interrupts `recv`
+    /// through ``interrupt()``.
+    func serve(_ fd: Int32, _ stop: StopSignal) -> (String, Int) {
         lock.withLock { activeFD = fd }
         defer { lock.withLock { activeFD = -1 } }
-        if stop.isFired { return "stopped" }
-        var inbox = [UInt8](repeating: 0, count: 2 * 65_540)
-        var start = 0
-        var end = 0
+        if stop.isFired { return ("stopped", 0) }
+        var decoder = VPCDFrameDecoder()
         var frame: [UInt8] = []
         frame.reserveCapacity(300)
         while true {
-            // A whole frame in the inbox?
-            if end - start >= 2 {
-                let length = Int(inbox[start]) << 8 | Int(inbox[start + 1])
-                if end - start >= 2 + length {
-                    let payload = Array(inbox[(start + 2)..<(start + 2 + length)])
-                    start += 2 + length
-                    if start == end {
-                        start = 0
-                        end = 0
+            if let request = decoder.next() {
+                var reply: [UInt8]? = nil
+                switch request {
+                case .powerOff: card.powerOff()
+                case .powerOn: card.powerOn()
+                case .reset: card.reset()
+                case .atr: reply = card.atr
+                case .control: break
+                // Every APDU gets an answer: vpcd has no timeout and would hang.
+                case .tooShort: reply = [0x67, 0x00]
+                case .apdu(let apdu):
+                    switch card.answer(apdu) {
+                    case .answer(let r): reply = r
+                    case .gone(let tear, let ms):
+                        return (tear ? "power lost mid-command (fault plan)" : "pulled out (fault plan)", ms)
                     }
-                    var reply: [UInt8]? = nil
-                    if length == 1 {
-                        switch payload[0] {
-                        case 0x00: card.powerOff()
-                        case 0x01: card.powerOn()
-                        case 0x02: card.reset()
-                        case 0x04: reply = card.atr
-                        default: break
-                        }
-                    } else {
-                        // Every APDU gets an answer: vpcd has no timeout and would hang.
-                        reply = length >= 4 ? card.transmit(payload) : [0x67, 0x00]
-                    }
-                    if let r = reply {
-                        frame.removeAll(keepingCapacity: true)
-                        frame.append(UInt8(r.count >> 8))
-                        frame.append(UInt8(r.count & 0xFF))
-                        frame.append(contentsOf: r)
-                        guard writeAll(fd, frame) else { return "write failed" }
-                    }
-                    continue
                 }
-            }
-            // Need more bytes: compact, then one blocking recv.
-            if start > 0 && inbox.count - end < 65_540 {
-                inbox.withUnsafeMutableBufferPointer { b in
-                    _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
+                if var r = reply {
+                    // A fault plan's 'extend' may go past what a frame can carry.
+                    if r.count > 0xFFFF { r = [0x6F, 0x00] }
+                    frame.removeAll(keepingCapacity: true)
+                    VPCDFrameDecoder.frame(r, into: &frame)
+                    guard writeAll(fd, frame) else { return ("write failed", 0) }
                 }
-                end -= start
-                start = 0
-            }
-            let n = inbox.withUnsafeMutableBufferPointer { b in recv(fd, b.baseAddress! + end, b.count - end, 0) }
-            if n < 0 && errno == EINTR {
-                if stop.isFired { return "stopped" }
                 continue
             }
-            if n <= 0 { return stop.isFired ? "stopped" : "vpcd closed the connection" }
+            let n = decoder.fill { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR {
+                if stop.isFired { return ("stopped", 0) }
+                continue
+            }
+            if n <= 0 { return (stop.isFired ? "stopped" : "vpcd closed the connection", 0) }
             quickAck(fd)
-            end += n
         }
+    }
+}
+
+/// What vpcd asks of the card: one frame's meaning (spec/clients.md §1).
+public enum VPCDRequest: Hashable, Sendable {
+    case powerOff, powerOn, reset, atr
+    /// A one-byte frame that is none of vpcd's controls (ignored).
+    case control(UInt8)
+    /// Two or three bytes: too short for an APDU (answered 6700).
+    case tooShort([UInt8])
+    case apdu([UInt8])
+}
+
+/// vpcd's framing: a 2-byte big-endian length, then that many bytes. Bytes
+/// arrive in any pieces; whole frames come out (a frame of up to 65535
+/// bytes always fits, so no length is too large to wait for).
+public struct VPCDFrameDecoder {
+    var inbox: [UInt8]
+    var start = 0
+    var end = 0
+
+    public init() { inbox = [UInt8](repeating: 0, count: 2 * 65_540) }
+
+    /// The next whole frame, or `nil` when more bytes are needed.
+    public mutating func next() -> VPCDRequest? {
+        guard end - start >= 2 else { return nil }
+        let length = Int(inbox[start]) << 8 | Int(inbox[start + 1])
+        guard end - start >= 2 + length else { return nil }
+        let payload = Array(inbox[(start + 2)..<(start + 2 + length)])
+        start += 2 + length
+        if start == end {
+            start = 0
+            end = 0
+        }
+        switch length {
+        case 1:
+            switch payload[0] {
+            case 0x00: return .powerOff
+            case 0x01: return .powerOn
+            case 0x02: return .reset
+            case 0x04: return .atr
+            default: return .control(payload[0])
+            }
+        case 0..<4: return .tooShort(payload)
+        default: return .apdu(payload)
+        }
+    }
+
+    /// Lets `read` add bytes after those waiting (compacting them first, so
+    /// that a whole frame always fits); returns what `read` returned.
+    public mutating func fill(_ read: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        if start > 0 && inbox.count - end < 65_540 {
+            inbox.withUnsafeMutableBufferPointer { b in
+                _ = memmove(b.baseAddress!, b.baseAddress! + start, end - start)
+            }
+            end -= start
+            start = 0
+        }
+        let n = inbox.withUnsafeMutableBytes { b in read(UnsafeMutableRawBufferPointer(rebasing: b[end...])) }
+        if n > 0 { end += min(n, inbox.count - end) }
+        return n
+    }
+
+    /// Adds bytes (tests and fuzzing; the bridge reads with ``fill(_:)``);
+    /// returns how many fitted.
+    @discardableResult
+    public mutating func append(_ bytes: [UInt8]) -> Int {
+        fill { room in
+            let n = min(room.count, bytes.count)
+            room.copyBytes(from: bytes[..<n])
+            return n
+        }
+    }
+
+    /// The frame of a reply: its length, then the bytes.
+    public static func frame(_ reply: [UInt8], into out: inout [UInt8]) {
+        out.append(UInt8(reply.count >> 8))
+        out.append(UInt8(reply.count & 0xFF))
+        out.append(contentsOf: reply)
     }
 }
 

@@ -2,6 +2,7 @@
 // profile, or a card image whose state persists.
 
 import ArgumentParser
+import CardFaults
 import CardImage
 import CardPersonalization
 import CardRuntime
@@ -22,7 +23,13 @@ struct CardSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PC/SC reader, by part of its name (see `sscard readers`).", valueName: "NAME"))
     var reader: String?
 
+    @Option(help: ArgumentHelp("A fault plan: the virtual card misbehaves as it says (README: Fault injection).", valueName: "FILE"))
+    var faults: String?
+
     func validate() throws {
+        if faults != nil && reader != nil {
+            throw ValidationError("--faults makes the virtual card misbehave; a card in a reader answers for itself")
+        }
         if [profile != nil, image != nil, reader != nil].filter({ $0 }).count > 1 {
             throw ValidationError("give one of --card, --image and --reader")
         }
@@ -41,17 +48,34 @@ struct CardSourceOptions: ParsableArguments {
 
     /// A new transport to the card (a fresh card for a profile each time).
     func makeTransport(profile defaultProfile: String? = nil) throws(CLIError) -> any CardTransport {
-        try spec.makeTransport(profile: defaultProfile)
+        try spec.makeTransport(profile: defaultProfile, faults: try faultPlan())
     }
 
-    /// A fresh virtual card of a profile (from any thread: it shares nothing).
-    static func virtualCard(profile name: String, seed: UInt64?) throws(CLIError) -> any CardTransport {
-        do {
-            let profile = try CardProfiles.resolve(name)
-            return VirtualCardTransport(card: CardFactory.virtualCard(profile.personalize(seed: seed)))
+    /// The plan of `--faults`, read and checked (exit 2 naming the line).
+    func faultPlan() throws(CLIError) -> FaultPlan? { try faults.map(Self.faultPlan) }
+
+    /// A fault plan file, read and checked (exit 2 naming the line).
+    static func faultPlan(_ path: String) throws(CLIError) -> FaultPlan {
+        do throws(FaultPlanError) {
+            return try FaultPlan.load(path)
         } catch {
             throw CLIError(error.description, status: ExitStatus.badInput)
         }
+    }
+
+    /// A fresh virtual card of a profile (from any thread: it shares nothing).
+    static func virtualCard(profile name: String, seed: UInt64?, faults: FaultPlan? = nil) throws(CLIError) -> any CardTransport {
+        do {
+            let profile = try CardProfiles.resolve(name)
+            return VirtualCardTransport(card: CardFactory.virtualCard(profile.personalize(seed: seed)), faults: faults.map(injector))
+        } catch {
+            throw CLIError(error.description, status: ExitStatus.badInput)
+        }
+    }
+
+    /// An injector for `plan` whose faults are told on stderr as they fire.
+    static func injector(_ plan: FaultPlan) -> FaultInjector {
+        FaultInjector(plan: plan) { event in printError("sscard: \(event)") }
     }
 }
 
@@ -77,7 +101,7 @@ enum CardSpec {
 
     /// A new transport to the card (a fresh card for a profile each time;
     /// `defaultProfile` when the spec names none).
-    func makeTransport(profile defaultProfile: String? = nil) throws(CLIError) -> any CardTransport {
+    func makeTransport(profile defaultProfile: String? = nil, faults: FaultPlan? = nil) throws(CLIError) -> any CardTransport {
         switch self {
         case .reader(let reader):
             do {
@@ -90,12 +114,12 @@ enum CardSpec {
             let file = CardImageFile(path: image)
             do {
                 let state = try file.load()
-                return VirtualCardTransport(card: CardFactory.virtualCard(state, persistence: file))
+                return VirtualCardTransport(card: CardFactory.virtualCard(state, persistence: file), faults: faults.map(CardSourceOptions.injector))
             } catch {
                 throw CLIError(error.description, status: ExitStatus.badInput)
             }
         case .profile(let p, let seed):
-            return try CardSourceOptions.virtualCard(profile: p ?? defaultProfile ?? "default", seed: seed)
+            return try CardSourceOptions.virtualCard(profile: p ?? defaultProfile ?? "default", seed: seed, faults: faults)
         }
     }
 }

@@ -84,6 +84,9 @@ struct KioskCommand: ParsableCommand {
             throw CLIError("--web: the page is driven from the browser; --input and --json are for the terminal face", status: ExitStatus.badInput)
         }
         guard source.seed == nil else { throw CLIError("--web takes a profile's own cardholder; give no --seed", status: ExitStatus.badInput) }
+        guard source.faults == nil else {
+            throw CLIError("--web: --faults is for the terminal face; for the web kiosk, serve the faulty card in pcscd (sscard serve --faults) and give --reader", status: ExitStatus.badInput)
+        }
         let card = source.reader.map { "reader:" + $0 } ?? source.image.map { "image:" + $0 } ?? "profile:" + (source.profile ?? "default")
         _ = try source.makeTransport()
         _ = try POSCommand.link(url: backoffice, db: db, area: "510100")

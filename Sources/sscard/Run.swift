@@ -12,6 +12,7 @@ import Synchronization
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run APDU scripts with expected answers (conformance runs).",
         discussion: """
             Each SCRIPT is a .apdu file; a DIR is searched for .apdu files. Every script
@@ -187,13 +188,15 @@ struct Run: ParsableCommand {
                 let state = Mutex<(results: [ScriptResult?], traces: [String], failure: CLIError?)>((results, traces, nil))
                 let next = Atomic<Int>(0)
                 let (profile, seed, autoResponse, tracing) = (source.profile, source.seed, autoResponse, trace != nil)
+                let faults = try source.faultPlan()
                 let all = scripts
                 DispatchQueue.concurrentPerform(iterations: jobs) { _ in
                     while true {
                         let i = next.add(1, ordering: .relaxed).oldValue
                         guard i < all.count else { return }
                         do throws(CLIError) {
-                            let transport = try CardSourceOptions.virtualCard(profile: profile ?? all[i].cardProfile ?? "default", seed: seed)
+                            let transport = try CardSourceOptions.virtualCard(
+                                profile: profile ?? all[i].cardProfile ?? "default", seed: seed, faults: faults)
                             let (r, t) = Self.run(all[i], transport, autoResponse: autoResponse, tracing: tracing)
                             state.withLock { s in
                                 s.results[i] = r

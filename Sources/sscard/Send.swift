@@ -6,6 +6,7 @@ import CardTransport
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "send",
         abstract: "Send APDUs to the card, in order, and print each answer.",
         discussion: """
             Prints '> command' and '< response SW (meaning)' for each APDU. PIN and key

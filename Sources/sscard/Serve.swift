@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import CardAPDU
+import CardFaults
 import CardImage
 import CardPersonalization
 import CardRuntime
@@ -12,6 +13,7 @@ import VPCDBridge
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Keep virtual cards inserted in pcscd's vpcd reader until SIGINT or SIGTERM.",
         discussion: """
             vpcd (Debian package vsmartcard-vpcd) listens on port 35963 for slot 0 ("Virtual PCD
@@ -38,6 +40,9 @@ struct Serve: ParsableCommand {
 
     @Option(help: ArgumentHelp("The seed of the generated cardholders.", valueName: "N"))
     var seed: UInt64?
+
+    @Option(help: ArgumentHelp("A fault plan: the cards misbehave as it says (README: Fault injection); each slot counts its own commands.", valueName: "FILE"))
+    var faults: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
@@ -68,15 +73,18 @@ struct Serve: ParsableCommand {
     func run() throws {
         try reporting {
             var bridges: [VPCDBridge] = []
+            let plan = try faults.map(CardSourceOptions.faultPlan)
+            let quiet = self.quiet
             for (slot, text) in vpcd.enumerated() {
                 let (host, port) = try Self.endpoint(text)
                 let card: VirtualVPCDCard
                 let profile: String
+                let injector = plan.map { FaultInjector(plan: $0) { event in if !quiet { printLine("slot \(slot): \(event)") } } }
                 do {
                     if !images.isEmpty {
                         let file = CardImageFile(path: images.count == 1 ? images[0] : images[slot])
                         let state = try file.load()
-                        card = VirtualVPCDCard(CardFactory.virtualCard(state, persistence: file))
+                        card = VirtualVPCDCard(CardFactory.virtualCard(state, persistence: file), faults: injector)
                         profile = state.profile
                     } else {
                         // The name is checked now; the card is personalized
@@ -84,13 +92,12 @@ struct Serve: ParsableCommand {
                         let name = profiles.isEmpty ? "default" : profiles.count == 1 ? profiles[0] : profiles[slot]
                         let resolved = try CardProfiles.resolve(name)
                         let seed = self.seed
-                        card = VirtualVPCDCard(making: { CardFactory.virtualCard(resolved.personalize(seed: seed)) })
+                        card = VirtualVPCDCard(making: { CardFactory.virtualCard(resolved.personalize(seed: seed)) }, faults: injector)
                         profile = resolved.name
                     }
                 } catch {
                     throw CLIError("\(error)", status: ExitStatus.badInput)
                 }
-                let quiet = self.quiet
                 bridges.append(
                     VPCDBridge(host: host, port: port, slot: slot, card: card) { event in
                         guard !quiet else { return }
@@ -125,6 +132,7 @@ struct Serve: ParsableCommand {
 
 struct Readers: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "readers",
         abstract: "List PC/SC readers and whether a card is present (with its ATR).",
         discussion: "Exit status 3 when pcscd is not running."
     )

@@ -66,10 +66,10 @@ final class PCSCFixture: @unchecked Sendable {
 
     /// `sscard serve --vpcd 35963+slot --card PROFILE`, waiting for the card to appear.
     @discardableResult
-    func serve(_ profile: String, slot: Int = 0, image: String? = nil) throws -> Process {
+    func serve(_ profile: String, slot: Int = 0, image: String? = nil, options: [String] = []) throws -> Process {
         let p = Process()
         p.executableURL = Self.sscard
-        p.arguments = ["serve", "--vpcd", String(35963 + slot), "-q"] + (image.map { ["--image", $0] } ?? ["--card", profile])
+        p.arguments = ["serve", "--vpcd", String(35963 + slot), "-q"] + (image.map { ["--image", $0] } ?? ["--card", profile]) + options
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
