@@ -28,7 +28,7 @@ QUIET_LINK = -Xswiftc -use-ld=bfd -Xlinker --no-warnings
 PACKED_RELOCS = -Xlinker -z -Xlinker pack-relative-relocs
 RELEASE_FLAGS = -c release --static-swift-stdlib $(QUIET_LINK) $(PACKED_RELOCS)
 
-.PHONY: all build release driver run test bench bench-pcsc deps venv clean
+.PHONY: all build release driver run test bench bench-pcsc fuzz deps venv clean
 
 all: build
 
@@ -95,5 +95,13 @@ bench: release
 bench-pcsc: deps
 	Benchmarks/pcsc/run.sh
 
+# libFuzzer over every fuzz target (Sources/CardFuzzing), FUZZ_SECONDS each
+# (default 600), FUZZ_JOBS at once; findings in .build-fuzz/crashes/. The
+# committed corpora (Fuzz/corpus/) are replayed by make test.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+fuzz: deps
+	scripts/fuzz.sh --jobs $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build Benchmarks/.build .build-venv .build-driver
+	rm -rf .build Benchmarks/.build Fuzz/.build .build-venv .build-driver .build-fuzz

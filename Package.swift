@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "CardTransport", targets: ["CardTransport"]),
         .library(name: "CardSimulator", targets: ["CardSimulator"]),
         .library(name: "CardFaults", targets: ["CardFaults"]),
+        .library(name: "CardFuzzing", targets: ["CardFuzzing"]),
         .library(name: "CardCommands", targets: ["CardCommands"]),
         .library(name: "CardScript", targets: ["CardScript"]),
         .library(name: "SocialSecurityApplet", targets: ["SocialSecurityApplet"]),
@@ -192,6 +193,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets (libFuzzer through Fuzz/, the corpora in make test).
+        .target(
+            name: "CardFuzzing",
+            dependencies: [
+                "BackOffice", "BackOfficeStore", "CardAPDU", "CardFaults", "CardFileSystem", "CardImage", "CardPersonalization",
+                "CardRuntime", "CardScript", "CardStandards", "CardTLV", "PBOCApplet", "ReaderDriver", "VPCDBridge",
+            ],
+            swiftSettings: swiftSettings),
         // The back office's HTTP server, which `sscard backoffice serve` execs:
         // SwiftNIO and Hummingbird stay out of sscard's start-up.
         .executableTarget(
@@ -234,6 +243,8 @@ let package = Package(
             name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", "HTTPWire", "TestSupport", "sscard", "sscard-backoffice", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
+        // Replays the committed fuzz corpora (Fuzz/corpus/NAME/) through the targets.
+        .testTarget(name: "CardFuzzingTests", dependencies: ["CardFuzzing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CardFaultsTests", dependencies: ["CardFaults", "CardAPDU", "CardTLV", "CardStandards", "CardRuntime", "CardPersonalization"],
             swiftSettings: swiftSettings),

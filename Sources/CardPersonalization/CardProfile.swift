@@ -38,6 +38,12 @@ public struct CardProfile: Sendable {
 
 /// The built-in profiles and profile files.
 public enum CardProfiles {
+    /// A profile file's bytes (JSON), checked whole as `resolve` checks a
+    /// file; `path` names it in errors (the fuzz target's way in).
+    package static func profile(decoding bytes: [UInt8], path: String) throws(CardImageError) -> CardProfile {
+        try ProfileFile.decode(Data(bytes), path: path)
+    }
+
     static func social(_ p: SocialSecurityProfile) -> CardProfile {
         CardProfile(name: p.name, summary: p.summary, defaultSeed: p.defaultSeed, socialProfile: p) { seed in p.personalize(seed: seed) }
     }
@@ -190,14 +196,24 @@ struct ProfileFile: Codable {
     }
 
     static func load(_ path: String) throws(CardImageError) -> CardProfile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CardImageError(.unreadable, file: path, field: "", "cannot read the profile: \(CardImageFile.reason(error))")
+        }
+        return try decode(data, path: path)
+    }
+
+    /// A profile file's bytes, checked whole; `path` names it in errors.
+    static func decode(_ data: Data, path: String) throws(CardImageError) -> CardProfile {
         let doc: ProfileFile
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
             doc = try JSONDecoder().decode(ProfileFile.self, from: data)
         } catch let e as DecodingError {
             throw CardImageCodec.describe(e, file: path)
         } catch {
-            throw CardImageError(.unreadable, file: path, field: "", "cannot read the profile: \(CardImageFile.reason(error))")
+            throw CardImageError(.malformed, file: path, field: "", "not a profile: \(error)")
         }
         guard doc.schemaVersion == 1 else { throw CardImageError(.unsupportedSchema, file: path, field: "schemaVersion", "must be 1") }
         guard let base = CardProfiles.builtIn.first(where: { $0.name == doc.base }) else {

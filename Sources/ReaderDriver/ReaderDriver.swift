@@ -195,7 +195,7 @@ public final class ReaderDriver: Sendable {
     }
 
     /// `pCardInfo`, `卡识别码|卡号|`: −20 when malformed.
-    static func cardInfo(_ text: String?) throws(DriverFailure) -> (cardID: String, cardNumber: String) {
+    package static func cardInfo(_ text: String?) throws(DriverFailure) -> (cardID: String, cardNumber: String) {
         guard let text, text.count <= 200 else { throw DriverFailure(-20, "卡识别码格式错 (pCardInfo is missing or too long)") }
         let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 3, fields[2].isEmpty, fields[0].count == 32, fields[0].allSatisfy(\.isHexDigit), (1...20).contains(fields[1].count)
