@@ -230,7 +230,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Starts its own pcscd and `sscard serve` (by PID) when pcscd and vpcd are installed.
         .testTarget(
-            name: "PCSCTests", dependencies: ["CardTransportPCSC", "CardTransport", "CardAPDU", "sscard", "TestSupport"],
+            name: "PCSCTests",
+            dependencies: [
+                "CardTransportPCSC", "CardTransport", "CardAPDU", "CardFileSystem", "CardImage", "CardRuntime", "PBOCApplet", "sscard", "TestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PBOCTests",

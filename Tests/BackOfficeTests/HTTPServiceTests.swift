@@ -157,44 +157,52 @@ import Testing
         #expect(Money(fen: paid) == min(start, Money(fen: 9713 * 40)))
     }
 
-    /// SIGKILL in the middle of settlements: the database opens, passes its
-    /// integrity check, and every balance is its ledger's sum.
+    /// SIGKILL in the middle of settlements, again and again at random
+    /// moments: after each kill the database opens, passes its integrity
+    /// check, every balance is its ledger's sum, every settlement is whole
+    /// (its message, its ledger line) or absent, and the server serves again.
     @Test func killedInTheMiddleOfSettlementsTheDatabaseIsConsistent() throws {
         let s = try Served()
-        let port = s.port
         let drugs = s.drugs("default", amount: "1.23")
-        let pid = s.server.pid
-        let counts = onThreads(5) { i -> Int in
-            if i == 4 {
-                // The fifth thread kills the server while the others settle.
-                usleep(700_000)
-                kill(pid, SIGKILL)
-                return 0
+        var answered = 0
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<4 {
+            let server = round == 0 ? s.server : try ServiceProcess(ProcessRunner.sscard, ["backoffice", "serve", "--db", s.db, "--http", "127.0.0.1:0"])
+            let port = try #require(server.port)
+            let pid = server.pid
+            let delay = UInt32.random(in: 150_000...900_000, using: &generator)
+            let counts = onThreads(5) { i -> Int in
+                if i == 4 {
+                    // The fifth thread kills the server while the others settle.
+                    usleep(delay)
+                    kill(pid, SIGKILL)
+                    return 0
+                }
+                let c = HTTPConnection(port: port, timeout: 5)
+                var done = 0
+                while (try? c.post(Self.path, json: Array(BackOfficeFixture.envelope("2102", drugs).utf8))) != nil { done += 1 }
+                return done
             }
-            let c = HTTPConnection(port: port, timeout: 5)
-            var done = 0
-            while (try? c.post(Self.path, json: Array(BackOfficeFixture.envelope("2102", drugs).utf8))) != nil { done += 1 }
-            return done
+            server.crash()
+            answered += counts.reduce(0, +)
+            let pool = try BackOfficeDatabase.open(path: s.db, create: false)
+            try pool.read { db in
+                #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+                let mismatched = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM account a
+                    WHERE a.balance <> (SELECT COALESCE(SUM(amount), 0) FROM ledger l WHERE l.psn_no = a.psn_no)
+                    """)
+                #expect(mismatched == 0, "round \(round)")
+                let settled = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(account), 0) FROM settlement WHERE infno = '2102'")!
+                let ledger = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'settlement'")!
+                #expect(settled == -ledger, "round \(round)")
+                let messages = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE infno = '2102'")!
+                let settlements = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM settlement WHERE infno = '2102'")!
+                #expect(messages == settlements, "round \(round)")
+                #expect(settlements >= answered, "round \(round): an answered settlement is missing")
+            }
         }
-        s.server.crash()
-        let answered = counts.reduce(0, +)
         #expect(answered > 0)
-        let pool = try BackOfficeDatabase.open(path: s.db, create: false)
-        try pool.read { db in
-            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
-            let mismatched = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM account a
-                WHERE a.balance <> (SELECT COALESCE(SUM(amount), 0) FROM ledger l WHERE l.psn_no = a.psn_no)
-                """)
-            #expect(mismatched == 0)
-            let settled = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(account), 0) FROM settlement WHERE infno = '2102'")!
-            let ledger = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'settlement'")!
-            #expect(settled == -ledger)
-            let messages = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message WHERE infno = '2102'")!
-            let settlements = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM settlement WHERE infno = '2102'")!
-            #expect(messages == settlements)
-            #expect(settlements >= answered)
-        }
         // And it serves again.
         let again = try ServiceProcess(ProcessRunner.sscard, ["backoffice", "serve", "--db", s.db, "--http", "127.0.0.1:0"])
         defer { again.stop() }
