@@ -83,10 +83,15 @@ $(EMVTOOL): | deps
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(VENV)/bin/pip install -q --no-deps emv==1.0.14 pycountry==20.7.3 enum-compat==0.0.3 click==7.1.2 terminaltables==3.1.0
 
+# Every program the tests run has its output kept in .build/test-outputs and
+# its files in .build/test-files; once the suite has passed, the secret scan
+# (SecurityTests) greps them all for the profiles' PINs and keys.
 test: deps venv driver
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product SSCardDriver
+	rm -rf .build/test-outputs .build/test-files
 	$(SWIFT) test
+	SSCARD_SCAN_TEST_OUTPUTS=1 $(SWIFT) test --skip-build --filter SecurityTests.noOutputOfTheSuiteHoldsAPINOrKey
 
 bench: release
 	cd Benchmarks && $(SWIFT) package benchmark

@@ -246,6 +246,10 @@ let package = Package(
             name: "BackOfficeTests", dependencies: ["BackOffice", "BackOfficeStore", "HTTPWire", "TestSupport", "sscard", "sscard-backoffice", "CardPersonalization", "CardSimulator", "CardTransport", "Terminal", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "CardFileSystemTests", dependencies: ["CardFileSystem"], swiftSettings: swiftSettings),
+        // PINs and keys never in the suite's outputs, owner-only files, constant-time compares, loopback services.
+        .testTarget(
+            name: "SecurityTests", dependencies: ["CardAPDU", "CardPersonalization", "CardRuntime", "CardStandards", "TestSupport", "sscard"],
+            swiftSettings: swiftSettings),
         // Replays the committed fuzz corpora (Fuzz/corpus/NAME/) through the targets.
         .testTarget(name: "CardFuzzingTests", dependencies: ["CardFuzzing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

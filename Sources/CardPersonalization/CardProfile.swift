@@ -50,7 +50,7 @@ public enum CardProfiles {
 
     static let defaultCard = SocialSecurityProfile(
         name: "default",
-        summary: "3.00 card (SM4), T=0 ATR, direct answers; social PIN 123456, 6 consecutive tries, must change; bank PIN from the ID number, 3 tries",
+        summary: "3.00 card (SM4), T=0 ATR, direct answers; social PIN the region's initial one, 6 consecutive tries, must change; bank PIN from the ID number, 3 tries",
         specVersion: "3.00", region: "510100")
 
     /// Every built-in profile, by name.
@@ -67,7 +67,7 @@ public enum CardProfiles {
         t0.answerMode = .t0
         var cumulative = defaultCard
         cumulative.name = "cumulative"
-        cumulative.summary = "medical PIN 111111, change disabled, 3 cumulative tries (a correct PIN does not reset them); bank PIN 955330"
+        cumulative.summary = "medical PIN the region's own, change disabled, 3 cumulative tries (a correct PIN does not reset them); bank PIN the bank's fixed one"
         cumulative.region = "130900"
         cumulative.defaultSeed = 3
         cumulative.socialPIN = "111111"
@@ -78,7 +78,7 @@ public enum CardProfiles {
         cumulative.bankPIN = .fixed("955330")
         var chongqing = defaultCard
         chongqing.name = "chongqing"
-        chongqing.summary = "three PINs: social 123456, query PIN = last six characters of the card number, bank PIN set at activation"
+        chongqing.summary = "three PINs: social (the region's initial one), query PIN = last six characters of the card number, bank PIN set at activation"
         chongqing.region = "500100"
         chongqing.defaultSeed = 4
         chongqing.queryPIN = true
@@ -86,7 +86,7 @@ public enum CardProfiles {
         chongqing.bankActivated = false
         var emvtool = defaultCard
         emvtool.name = "emvtool"
-        emvtool.summary = "the default card with the bank data of the published PBOC worked sample (16-digit PAN 6212340000000007, ZHANG/SAN, bank PIN 123456, GENERATE AC in format 2), which python-emv's emvtool can show"
+        emvtool.summary = "the default card with the bank data of the published PBOC worked sample (16-digit PAN 6212340000000007, ZHANG/SAN, the sample's bank PIN, GENERATE AC in format 2), which python-emv's emvtool can show"
         emvtool.pbocSample = true
         emvtool.bankPIN = .fixed("123456")
         emvtool.pbocOptions = PBOCOptions(gacFormat2: true)

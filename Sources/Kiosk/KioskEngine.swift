@@ -41,6 +41,9 @@ public struct KioskConfiguration: Sendable {
 
 /// The kiosk's flows.
 public final class KioskEngine {
+    /// Whether two entries are the same text, in constant time (PINs, the operator key).
+    static func same(_ a: String, _ b: String) -> Bool { constantTimeEquals(Array(a.utf8), Array(b.utf8)) }
+
     public let configuration: KioskConfiguration
     let backOffice: (any BackOfficeLink)?
     let makeTerminal: () -> SocialTerminal
@@ -295,7 +298,7 @@ public final class KioskEngine {
 
     func pin(_ entry: String, _ step: Step, _ s: Session) -> KioskScreen {
         if step == .operatorKey {
-            guard let key = configuration.operatorKey, constantTimeEquals(Array(entry.utf8), Array(key.utf8)) else {
+            guard let key = configuration.operatorKey, Self.same(entry, key) else {
                 self.step = nil
                 log("operator key refused")
                 return menu(note: Bilingual("柜员密钥错误", "wrong operator key"))
@@ -310,7 +313,7 @@ public final class KioskEngine {
             switch step {
             case .query, .loss, .activate:
                 let reference = step == .query && s.hasQueryPIN ? SocialSecurity.queryPIN : SocialSecurity.socialPIN
-                if reference == SocialSecurity.socialPIN, let initial, initial.mustChange, entry == initial.pin {
+                if reference == SocialSecurity.socialPIN, let initial, initial.mustChange, Self.same(entry, initial.pin) {
                     return pinScreen(.changeNew(old: entry), note: Bilingual("初始密码须先修改", "the initial PIN must be changed first"))
                 }
                 if let refused = checked(try t.verifyPIN(entry, reference: reference), step) { return refused }
@@ -319,7 +322,7 @@ public final class KioskEngine {
             case .changeOld:
                 return pinScreen(.changeNew(old: entry))
             case .changeNew(let old):
-                if let initial, entry == initial.pin {
+                if let initial, Self.same(entry, initial.pin) {
                     return pinScreen(.changeNew(old: old), note: Bilingual("不能改为初始密码", "the new PIN may not be the initial one"))
                 }
                 return pinScreen(.changeAgain(old: old, new: entry))

@@ -276,7 +276,7 @@ extension ReaderDriver {
         }
         let pin = reload ? try newPIN(&s) : ""
         return try continueChain(&s, function) { t, _ throws(DriverFailure) in
-            if reload, pin == Self.initialPIN(t, forced: true) { throw DriverFailure(-36) }
+            if reload, Self.isInitialPIN(pin, t, forced: true) { throw DriverFailure(-36) }
             return try Self.onCard { () throws(TerminalError) in
                 try t.externalAuthenticate(number: SocialSecurity.reloadKey, data: data)
                 let random = try t.challenge()

@@ -161,6 +161,12 @@ public final class ReaderDriver: Sendable {
         return rule.pin
     }
 
+    /// Whether `pin` is the card region's initial PIN (see ``initialPIN(_:forced:)``), compared in constant time.
+    static func isInitialPIN(_ pin: String, _ t: SocialTerminal, forced: Bool) -> Bool {
+        guard let initial = initialPIN(t, forced: forced) else { return false }
+        return constantTimeEquals(Array(pin.utf8), Array(initial.utf8))
+    }
+
     /// `iVerifyPIN`: the PIN from the keypad; an initial PIN that must be changed may not transact (−35).
     public func verifyPIN(iType: Int) -> Result<String, DriverFailure> {
         call { (s: inout DriverState) throws(DriverFailure) -> String in
@@ -168,7 +174,7 @@ public final class ReaderDriver: Sendable {
             let result = try withTerminal(&s, iType: iType, needsPSAM: false) { t throws(TerminalError) -> PINResult? in
                 try t.start()
                 try t.loadCardID()
-                if pin == Self.initialPIN(t, forced: true) { return nil }
+                if Self.isInitialPIN(pin, t, forced: true) { return nil }
                 return try t.verifyHere(pin)
             }
             guard let result else { throw DriverFailure(-35) }
@@ -185,7 +191,7 @@ public final class ReaderDriver: Sendable {
             let result = try withTerminal(&s, iType: iType, needsPSAM: false) { t throws(TerminalError) -> PINResult? in
                 try t.start()
                 try t.loadCardID()
-                if new == Self.initialPIN(t, forced: false) { return nil }
+                if Self.isInitialPIN(new, t, forced: false) { return nil }
                 return try t.changePIN(old: old, new: new)
             }
             guard let result else { throw DriverFailure(-36) }
@@ -273,7 +279,7 @@ public final class ReaderDriver: Sendable {
             var refusal: DriverFailure?
             try withTerminal(&s, iType: iType) { t throws(TerminalError) in
                 guard try Self.checkCard(t, expected) else { refusal = DriverFailure(-22); return }
-                if new == Self.initialPIN(t, forced: true) {
+                if Self.isInitialPIN(new, t, forced: true) {
                     refusal = DriverFailure(-36)
                     return
                 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import CardImage
 import CardPersonalization
+import CardRuntime
 
 struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,12 +62,20 @@ struct CardCommand: ParsableCommand {
 }
 
 struct Profiles: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "profiles", abstract: "List the built-in card profiles.")
+    static let configuration = CommandConfiguration(
+        commandName: "profiles", abstract: "List the built-in card profiles.",
+        discussion: "The PINs a profile's cards are issued with are not printed unless --show-secrets is given.")
+
+    @Flag(help: "Also print the PINs each profile's cards are issued with (its default cardholder's, for a PIN derived from the ID number).")
+    var showSecrets = false
 
     func run() {
         let width = CardProfiles.builtIn.map(\.name.count).max() ?? 0
         for p in CardProfiles.builtIn {
             printLine(p.name + String(repeating: " ", count: width - p.name.count + 2) + p.summary)
+            guard showSecrets else { continue }
+            let pins = p.personalize().pins.filter { !$0.digits.isEmpty }.map { "\($0.label) \(String($0.digits.map { Character(Unicode.Scalar($0 + 0x30)) }))" }
+            if !pins.isEmpty { printLine(String(repeating: " ", count: width + 2) + "PINs: " + pins.joined(separator: ", ")) }
         }
     }
 }

@@ -14,8 +14,7 @@ struct EMVToolTests {
         let f = PCSCFixture()
         defer { f.tearDown() }
         try f.startPCSCD()
-        let dir = NSTemporaryDirectory() + "sscard-emvtool-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("emvtool")
         let image = dir + "/card.json"
         #expect(try PCSCFixture.sscard(["card", "new", "--profile", "emvtool", "--out", image]).status == 0)
         var serve = try f.serve("emvtool", image: image)

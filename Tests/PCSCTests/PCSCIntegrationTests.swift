@@ -64,8 +64,7 @@ struct PCSCIntegrationTests {
         defer { f.tearDown() }
         try f.startPCSCD()
         try f.serve("iso-test")
-        let dir = NSTemporaryDirectory() + "sscard-pcsc-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("pcsc")
 
         // scriptor with a script file: its exact transcript.
         try "reset\n00 A4 04 00 06 A0 00 00 99 99 01\n00B0810006\n00 EE 00 00\n".write(toFile: dir + "/s.txt", atomically: true, encoding: .utf8)
@@ -116,8 +115,7 @@ struct PCSCIntegrationTests {
         let f = PCSCFixture()
         defer { f.tearDown() }
         try f.startPCSCD()
-        let dir = NSTemporaryDirectory() + "sscard-pcsc-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryDirectory("pcsc")
         let image = dir + "/card.json"
         #expect(try PCSCFixture.sscard(["card", "new", "--profile", "iso-test", "--out", image]).status == 0)
         var serve = try f.serve("iso-test", image: image)

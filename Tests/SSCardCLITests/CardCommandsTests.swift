@@ -80,6 +80,10 @@ import Testing
         #expect(
             r.stdoutLines.map { String($0.prefix { $0 != " " }) }
                 == ["default", "default-des", "default-t0", "cumulative", "chongqing", "emvtool", "national-crypto", "iso-test", "iso-test-t0", "psam"])
+        // The issued PINs only when asked.
+        #expect(!r.stdout.contains("123456") && !r.stdout.contains("955330"))
+        let shown = try SSCardProcess.run(["profiles", "--show-secrets"])
+        #expect(shown.stdout.contains("social 123456") && shown.stdout.contains("bank 955330"), "\(shown.stdout)")
     }
 }
 

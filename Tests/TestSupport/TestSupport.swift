@@ -51,9 +51,11 @@ public enum ProcessRunner {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return ProcessResult(
+        let result = ProcessResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+        TestOutputs.record(executable, arguments, result.stdout, result.stderr)
+        return result
     }
 
     /// The built `sscard`: `$SSCARD_BIN`, else beside the test bundle (SwiftPM
@@ -78,9 +80,41 @@ public let repositoryRoot: String = {
     return url.path
 }()
 
-/// A new empty directory under the system's temporary directory.
+/// Everything the programs the tests run print, kept for the secret scan
+/// (`make test` ends by grepping it, and the tests' files, for every PIN
+/// and key of the profiles: SecurityTests).
+public enum TestOutputs {
+    /// `.build/test-outputs` (or `$SSCARD_TEST_OUTPUTS`): one file per test process.
+    public static let folder: String = ProcessInfo.processInfo.environment["SSCARD_TEST_OUTPUTS"] ?? repositoryRoot + "/.build/test-outputs"
+    /// Where ``temporaryDirectory(_:)`` makes its folders: `.build/test-files`
+    /// (or `$SSCARD_TEST_FILES`), so that the scan finds the traces, reports
+    /// and journals the tests made.
+    public static let files: String = ProcessInfo.processInfo.environment["SSCARD_TEST_FILES"] ?? repositoryRoot + "/.build/test-files"
+    static let lock = Mutex<Int32?>(nil)
+
+    /// Appends one program's output to this process's file.
+    public static func record(_ executable: URL, _ arguments: [String], _ stdout: String, _ stderr: String) {
+        // A run that asks for the secrets to be shown shows them (and is tested for it).
+        if arguments.contains("--show-secrets") { return }
+        // The program's name only: a test may pass a PIN as an argument on purpose (to see it refused).
+        let text = "$ \(executable.lastPathComponent)\n\(stdout)\n\(stderr)\n"
+        lock.withLock { fd in
+            if fd == nil {
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let path = folder + "/outputs-\(getpid()).log"
+                let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+                if opened >= 0 { fd = opened }
+            }
+            guard let fd else { return }
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
+    }
+}
+
+/// A new empty directory for a test's files (under ``TestOutputs/files``).
 public func temporaryDirectory(_ name: String = "test") throws -> String {
-    let dir = NSTemporaryDirectory() + "sscard-\(name)-\(UUID().uuidString)"
+    let dir = TestOutputs.files + "/sscard-\(name)-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
@@ -121,6 +155,7 @@ public final class ServiceProcess {
             throw ServiceError(message: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")): no first line within \(seconds) s")
         }
         firstLine = line
+        TestOutputs.record(executable, arguments, line, "")
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -244,8 +279,10 @@ public final class InteractiveProcess {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
         reader.wait()
-        return ProcessResult(
+        let result = ProcessResult(
             status: process.terminationStatus, stdout: seen.lines.withLock { $0 }.joined(separator: "\n") + "\n", stderr: seen.errors.withLock { $0 })
+        TestOutputs.record(process.executableURL ?? URL(fileURLWithPath: "?"), process.arguments ?? [], result.stdout, result.stderr)
+        return result
     }
 
     deinit {
