@@ -20,8 +20,12 @@ public enum BackOfficeServer {
     /// Serves until SIGTERM or SIGINT.
     /// - Parameters:
     ///   - port: 0 for any free port; `listening` is told the bound one.
+    ///   - idleSeconds: a connection that sends nothing (a request's head or
+    ///     body left half-sent, a keep-alive with no next request) for this long
+    ///     is closed, so that slow or stalled clients cannot hold connections.
     public static func run(
-        host: String, port: Int, centre: InsuranceCentre, bank: StoredBank, listening: @escaping @Sendable (String, Int) -> Void
+        host: String, port: Int, centre: InsuranceCentre, bank: StoredBank, idleSeconds: Int = 30,
+        listening: @escaping @Sendable (String, Int) -> Void
     ) async throws {
         let router = Router()
         let json: HTTPFields = [.contentType: "application/json; charset=utf-8"]
@@ -71,7 +75,8 @@ public enum BackOfficeServer {
         var logger = Logger(label: "sscard.backoffice")
         logger.logLevel = .warning
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "sscard-backoffice"),
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleSeconds)))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "sscard-backoffice"),
             onServerRunning: { channel in listening(host, channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
     }

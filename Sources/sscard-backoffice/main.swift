@@ -28,7 +28,7 @@ func fail(_ message: String) -> Never {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 6, let port = Int(arguments[3]), let offset = Int(arguments[5]) else {
+guard arguments.count == 7, let port = Int(arguments[3]), let offset = Int(arguments[5]), let idle = Int(arguments[6]) else {
     fail("sscard-backoffice is started by `sscard backoffice serve`; see `sscard backoffice serve --help`")
 }
 let clock = CentreClock(offsetMillis: offset)
@@ -41,7 +41,7 @@ do {
 let centre = InsuranceCentre(pool: pool, clock: clock, area: arguments[4])
 let bank = StoredBank(pool: pool, clock: clock)
 do {
-    try await BackOfficeServer.run(host: arguments[2], port: port, centre: centre, bank: bank) { h, p in
+    try await BackOfficeServer.run(host: arguments[2], port: port, centre: centre, bank: bank, idleSeconds: idle) { h, p in
         // One line, written at once: a reader of the pipe sees it the moment the port is bound.
         writeLine(1, "listening on http://\(h):\(p)")
     }

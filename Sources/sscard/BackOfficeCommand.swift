@@ -134,9 +134,12 @@ struct BackOfficeCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Where to listen: a loopback address and a port (0 for any free one).", valueName: "HOST:PORT"))
         var http = "127.0.0.1:8080"
         @Option(help: ArgumentHelp("The centre's area code, at the head of inf_refmsgid.", valueName: "CODE")) var area = "000000"
+        @Option(help: ArgumentHelp("Close a connection that sends nothing for this long (a slow or stalled client).", valueName: "SECONDS"))
+        var idleTimeout = 30
 
         func run() throws {
             try reporting {
+                guard (1...3600).contains(idleTimeout) else { throw CLIError("--idle-timeout \(idleTimeout): give 1 to 3600 seconds", status: ExitStatus.badInput) }
                 let parts = http.split(separator: ":")
                 guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port), !parts[0].isEmpty else {
                     throw CLIError("--http \(http): give HOST:PORT, e.g. 127.0.0.1:8080", status: ExitStatus.badInput)
@@ -149,7 +152,7 @@ struct BackOfficeCommand: ParsableCommand {
                 // sscard's start-up); exec keeps this PID, so that whoever started
                 // `sscard backoffice serve` stops it by that PID.
                 let message = System.execSibling(
-                    "sscard-backoffice", [options.context.database.path, String(parts[0]), String(port), area, String(clock.offsetMillis)])
+                    "sscard-backoffice", [options.context.database.path, String(parts[0]), String(port), area, String(clock.offsetMillis), String(idleTimeout)])
                 throw CLIError(message, status: ExitStatus.badInput)
             }
         }
