@@ -93,8 +93,19 @@ public func iChangePIN(_ iType: Int32, _ pOutInfo: UnsafeMutablePointer<CChar>?)
     run(pOutInfo) { $0.changePIN(iType: Int(iType)) }
 }
 
-/// `pCardInfo` as text (NULL stays `nil`).
-func text(_ p: UnsafeMutablePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+/// The most of a string parameter read: every valid one is far shorter
+/// (pFileAddr at most 2048 bytes, pWriteData a few KiB).
+let maximumStringParameter = 65_536
+
+/// A string parameter as text (NULL stays `nil`). At most
+/// ``maximumStringParameter`` + 1 bytes are read, so that a string without
+/// its NUL is not followed through the caller's memory: such a one comes
+/// out over-long, and the parameter's parser refuses it (−20/−23).
+func text(_ p: UnsafeMutablePointer<CChar>?) -> String? {
+    guard let p else { return nil }
+    let n = strnlen(p, maximumStringParameter + 1)
+    return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+}
 
 @_cdecl("iReadCard")
 public func iReadCard(

@@ -188,5 +188,10 @@ import TestSupport
         let nulls = try DriverCaller.run(["nulls"], environment: Self.utf8)
         #expect(nulls.map(\.code) == [-20, -20, -20, -20, -12, -12], "\(nulls.map(\.text))")
         #expect(nulls.allSatisfy { !$0.text.isEmpty })
+        // Strings without their NUL (100,000 bytes of 'A'): read no further
+        // than 65,537 bytes, refused as malformed (the caller's buffer is
+        // 100,000 bytes, so any read past the bound would be past it too).
+        let unterminated = try DriverCaller.run(["unterminated"], environment: Self.utf8)
+        #expect(unterminated.map(\.code) == [-20, -20, -20], "\(unterminated.map(\.text))")
     }
 }

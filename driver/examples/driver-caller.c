@@ -11,6 +11,7 @@
  *   hsmreload=CARDINFO  hsmunblock=CARDINFO  hsmdebit=CARDINFO#PAYINFO
  *   bas1  step=NAME#PKEY        (iReadCardBas_HSM_Step1 alone; one Step2/Step3 alone)
  *   nulls                       (NULL for every string parameter of six functions)
+ *   unterminated                (100 KiB and no NUL, before an unreadable page, as every string parameter)
  *
  * The hsm… calls run a whole HSM chain, each step's output turned into the
  * next step's pKey by `$SSCARD hsm …` (the virtual HSM), one line per step;
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static const char *names[23] = {
@@ -110,6 +112,20 @@ int main(int argc, char **argv) {
             show(((f_is)get("iReloadPIN"))(1, NULL, out), out);
             show(((f_s)get("iReadCardBas_HSM_Step2"))(NULL, out), out);
             show(((f_ss)get("iWriteCard_HSM_Step2"))(NULL, NULL, out), out);
+        }
+        else if (!strcmp(call, "unterminated")) {
+            /* 100 KiB of 'A' and no NUL, right before a page that cannot be
+             * read: a driver that followed the string past its bound would
+             * crash here rather than read on quietly. */
+            long page = sysconf(_SC_PAGESIZE);
+            size_t size = (100000 / page + 1) * page;
+            char *u = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (u == MAP_FAILED || mprotect(u + size, page, PROT_NONE) != 0) return 1;
+            memset(u, 'A', size);
+            show(((f_iisss)get("iReadCard"))(1, 2, u, u, out), out);
+            show(((f_isss)get("iWriteCard"))(1, u, u, u, out), out);
+            show(((f_iss)get("iDoDebit"))(1, u, u, out), out);
+            munmap(u, size + page);
         }
         else if (!strcmp(call, "bas1")) show(((f_i)get("iReadCardBas_HSM_Step1"))(1, out), out);
         else if (!strcmp(call, "step") && a && b && get(a)) show(((f_s)get(a))(b, out), out);
