@@ -3,6 +3,7 @@
 #   make run    the main job on the embedded virtual card
 #   make test   build everything and run every test
 #   make bench  speed and allocation benchmarks (Benchmarks/, ordo-one/benchmark)
+#   make fuzz   libFuzzer over the fuzz targets (Fuzz/, FUZZ_SECONDS each)
 
 SWIFT ?= swift
 SSCARD = .build/debug/sscard
