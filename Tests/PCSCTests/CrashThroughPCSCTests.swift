@@ -61,8 +61,7 @@ struct CrashThroughPCSCTests {
         let profile = dir + "/many-tries.json"
         try #"{"schemaVersion":1,"name":"many-tries","base":"default","pins":{"social":{"limit":15}}}"#
             .write(toFile: profile, atomically: true, encoding: .utf8)
-        let image = dir + "/card.json"
-        #expect(try PCSCFixture.sscard(["card", "new", "--profile", profile, "--out", image]).status == 0)
+        let image = try PCSCFixture.newImage(profile, folder: "crash-pcsc")
         let holder = try PCSCFixture.sscard(["social", "read", "--image", image, "--json"]).stdout
         let id = try #require(holder.firstRange(of: #""citizenID":""#).map { holder[$0.upperBound...].prefix(18) })
         let bankPIN = String(id.dropFirst(11).prefix(6))

@@ -14,9 +14,7 @@ struct EMVToolTests {
         let f = PCSCFixture()
         defer { f.tearDown() }
         try f.startPCSCD()
-        let dir = try temporaryDirectory("emvtool")
-        let image = dir + "/card.json"
-        #expect(try PCSCFixture.sscard(["card", "new", "--profile", "emvtool", "--out", image]).status == 0)
+        let image = try PCSCFixture.newImage("emvtool", folder: "emvtool")
         var serve = try f.serve("emvtool", image: image)
 
         let list = try EMVTool.run(["-r", "0", "--redact", "listapps"])

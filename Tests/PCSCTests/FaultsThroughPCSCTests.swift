@@ -15,10 +15,8 @@ struct FaultsThroughPCSCTests {
         let f = PCSCFixture()
         defer { f.tearDown() }
         try f.startPCSCD()
-        let dir = try temporaryDirectory("faults-pcsc")
-        let image = dir + "/card.json"
-        #expect(try PCSCFixture.sscard(["card", "new", "--profile", "default", "--out", image]).status == 0)
-        let plan = dir + "/plan.faults"
+        let image = try PCSCFixture.newImage("default", folder: "faults-pcsc")
+        let plan = (image as NSString).deletingLastPathComponent + "/plan.faults"
         try """
             ins 84 nth 2 => sw 6A81
             ins A4 nth 2 => tlv drop 88

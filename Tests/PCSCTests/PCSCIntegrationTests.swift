@@ -115,9 +115,7 @@ struct PCSCIntegrationTests {
         let f = PCSCFixture()
         defer { f.tearDown() }
         try f.startPCSCD()
-        let dir = try temporaryDirectory("pcsc")
-        let image = dir + "/card.json"
-        #expect(try PCSCFixture.sscard(["card", "new", "--profile", "iso-test", "--out", image]).status == 0)
+        let image = try PCSCFixture.newImage("iso-test", folder: "pcsc")
         var serve = try f.serve("iso-test", image: image)
 
         let t = PCSCTransport(reader: f.readerName(0))

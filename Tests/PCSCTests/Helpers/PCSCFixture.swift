@@ -92,6 +92,14 @@ final class PCSCFixture: @unchecked Sendable {
 
     func readerName(_ slot: Int) -> String { "Virtual PCD 00 0\(slot)" }
 
+    /// A new card image of `profile` (a name or a profile file) in a new folder; its path.
+    static func newImage(_ profile: String, folder: String) throws -> String {
+        let image = try temporaryDirectory(folder) + "/card.json"
+        let made = try sscard(["card", "new", "--profile", profile, "--out", image])
+        guard made.status == 0 else { throw FixtureError("card new --profile \(profile): \(made.stderr)") }
+        return image
+    }
+
     func waitForCard(slot: Int, present: Bool) throws {
         let name = readerName(slot)
         try waitUntil("card \(present ? "in" : "out of") \(name)") {
