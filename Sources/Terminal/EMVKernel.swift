@@ -294,8 +294,7 @@ public final class EMVKernel {
         let gpo = r.data
         var aip: [UInt8] = []
         var afl: [UInt8] = []
-        if gpo.first == 0x80, gpo.count >= 4 {
-            let v = Array(gpo.dropFirst(2))
+        if let v = try Self.formatOne(gpo, step: "GET PROCESSING OPTIONS") {
             aip = Array(v.prefix(2))
             afl = Array(v.dropFirst(2))
         } else {
@@ -453,12 +452,42 @@ public final class EMVKernel {
             pan: data.pan, events: steps)
     }
 
-    /// Format 1 (`80`) or format 2 (`77`).
+    /// The value of an answer in format 1: one primitive `80` object whose
+    /// length is exactly what follows it (EMV Book 3 §6.5.5.4, §6.5.8.4);
+    /// `nil` for an answer in another format.
+    /// - Throws: ``TerminalError/Code/malformedResponse`` for an `80` whose
+    ///   length is not the data's (a truncated or padded answer).
+    static func formatOne(_ d: [UInt8], step: String) throws(TerminalError) -> [UInt8]? {
+        guard d.first == 0x80 else { return nil }
+        // The length by hand (1–3 bytes, BER): this runs twice in every
+        // purchase, and a TLV parse would allocate its node array.
+        var header = 2
+        var length = -1
+        if d.count >= 2 {
+            switch d[1] {
+            case 0..<0x80: length = Int(d[1])
+            case 0x81 where d.count >= 3:  // also non-minimal (81 xx, xx < 80), as real cards write it
+                length = Int(d[2])
+                header = 3
+            case 0x82 where d.count >= 4:
+                length = Int(d[2]) << 8 | Int(d[3])
+                header = 4
+            default: break
+            }
+        }
+        guard length >= 0, header + length == d.count else { throw TerminalError(.malformedResponse, step: step) }
+        return Array(d[header...])
+    }
+
+    /// Format 1 (`80`: CID, ATC, AC and up to 32 bytes of IAD) or format 2 (`77`).
     static func parseGAC(_ d: [UInt8]) throws(TerminalError) -> GenerateACResponse {
-        if d.first == 0x80, d.count >= 13, let type = CryptogramType(cid: d[2]) {
+        if let v = try formatOne(d, step: "GENERATE AC") {
+            guard (11...43).contains(v.count), let type = CryptogramType(cid: v[0]) else {
+                throw TerminalError(.malformedResponse, step: "GENERATE AC")
+            }
             return GenerateACResponse(
-                type: type, atc: UInt16(d[3]) << 8 | UInt16(d[4]), cryptogram: Array(d[5..<13]),
-                issuerApplicationData: Array(d[13...]))
+                type: type, atc: UInt16(v[1]) << 8 | UInt16(v[2]), cryptogram: Array(v[3..<11]),
+                issuerApplicationData: Array(v[11...]))
         }
         guard let nodes = try? BERTLV.parse(d), let cidNode = nodes.first(0x9F27), !cidNode.isConstructed,
             let cid = cidNode.value.first, let type = CryptogramType(cid: cid),

@@ -72,6 +72,34 @@ import Testing
         }
     }
 
+    /// Found with a fault plan: the EMV kernel read a format-1 answer
+    /// (`80 L …`) without checking L, and a GENERATE AC answer cut short
+    /// was paid. Now a truncated, padded or mislabelled `80` is malformed.
+    @Test func aFormatOneAnswerOfTheWrongLengthIsRefused() throws {
+        let dir = try temporaryDirectory("faults-format1")
+        let pin = ["SSCARD_PIN": try BankCommandTests.bankPIN("default")]
+        for (rule, step) in [
+            ("app bank ins AE nth 1 => truncate 4", "GENERATE AC"), ("app bank ins AE nth 2 => tlv length 80 -1", "GENERATE AC"),
+            ("app bank ins A8 => extend 00", "GET PROCESSING OPTIONS"), ("app bank ins A8 => truncate 4", "GET PROCESSING OPTIONS"),
+        ] {
+            let r = try SSCardProcess.run(["bank", "purchase", "--amount", "1.00", "--faults", try plan(rule + "\n", dir)], environment: pin)
+            #expect(r.status == 1, "\(rule): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("\(step): the answer is malformed"), "\(rule): \(r.stderr)")
+            #expect(!r.stdout.contains("approved: approved"), "\(rule)")
+        }
+        // At the counter: the 2nd GENERATE AC malformed after the host approved:
+        // the settlement is cancelled and the bank account keeps its money.
+        let s = try POSSetup()
+        let (account, bank) = (try s.accountBalance(), try s.bankBalance())
+        let sale = try s.pos(
+            ["pharmacy", "--amount", "42.80", "--code", "SSC-XC01", "--card", "default", "--db", s.db, "--json",
+             "--faults", try plan("app bank ins AE nth 2 => tlv length 80 -1\n", dir)], environment: try s.pins())
+        #expect(sale.status == 1, "\(sale.stdout)\(sale.stderr)")
+        #expect(try POSSetup.object(sale.stdout)["settlement"] as? String == "cancelled")
+        #expect(try s.bankBalance() == bank && (try s.accountBalance()) == account)
+        #expect(s.journalLines().last?.contains("\"status\":\"cancelled\"") == true)
+    }
+
     @Test func aBadPlanIsNamedByLine() throws {
         let dir = try temporaryDirectory("faults-bad")
         let plan = try plan("# fine\nins 20 => sw 69\n", dir)
