@@ -26,7 +26,10 @@ import Glibc
         var states = CardProfiles.builtIn.map { ($0.name, $0.personalize()) }
         states.append(("psam", VirtualPSAM.state()))
         for (name, state) in states {
-            for pin in state.pins where !pin.digits.isEmpty {
+            // PINs of six digits or more: every social and bank PIN of the
+            // profiles (the iso-test card's four-digit query PIN, 1234, is too
+            // common a number to grep for: amounts and counters have it).
+            for pin in state.pins where pin.digits.count >= 6 {
                 let digits = String(pin.digits.map { Character(Unicode.Scalar($0 + 0x30)) })
                 found.append(("\(name) \(pin.label) PIN", digits))
                 if let puk = pin.puk { found.append(("\(name) \(pin.label) PUK", String(puk.digits.map { Character(Unicode.Scalar($0 + 0x30)) }))) }
@@ -62,15 +65,18 @@ import Glibc
         return false
     }
 
-    /// Files that hold secrets by design (card images, profiles, PIN files
-    /// the tests write as input, databases, binaries) are not outputs.
+    /// What the tests gave the programs is not output: PIN files, the
+    /// kiosk's --input scripts, the scripts they wrote, card images and
+    /// profiles (JSON, hostile ones too), databases and binaries. Recorded
+    /// sessions (`sscard proxy`) are output, though they end in `.apdu`.
     static func isOutput(_ path: String, _ data: Data) -> Bool {
         let name = (path as NSString).lastPathComponent.lowercased()
-        // PIN files and the kiosk's --input scripts are what the tests type in.
         if name.contains("pin") || name.hasPrefix("input") || name == "in" { return false }
         if name.contains(".sqlite") || name.hasSuffix(".so") || name.hasSuffix(".png") || data.contains(0) { return false }
-        // Card images and profiles (an image's temporary file too).
-        if data.range(of: Data("\"schemaVersion\"".utf8)) != nil { return false }
+        if name.hasSuffix(".json") || data.range(of: Data("\"schemaVersion\"".utf8)) != nil { return false }
+        if name.hasSuffix(".apdu") || name.hasSuffix(".script") || name.hasSuffix(".faults") {
+            return data.starts(with: Data("# recorded by sscard proxy".utf8))
+        }
         return true
     }
 
