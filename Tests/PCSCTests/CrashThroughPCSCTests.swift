@@ -12,11 +12,12 @@ import Glibc
 #endif
 
 /// SIGKILLs `sscard serve --image` at random moments while PC/SC clients
-/// send it state-changing commands through pcscd: wrong social PINs and
-/// bank purchases (each one GPO's ATC step and a log record). After every
-/// kill the image loads, and what the clients were told is in it: no try,
-/// ATC step or log record lost, none applied twice; only the command in
-/// flight at the kill may be there or not.
+/// send it state-changing commands through pcscd: wrong social PINs, bank
+/// purchases (each one GPO's ATC step and a log record) and record updates
+/// after external authentication (a script with the `${ea}` helper). After
+/// every kill the image loads, and what the clients were told is in it: no
+/// try, ATC step, log record or update lost, none applied twice; only the
+/// command in flight at the kill may be there or not.
 @Suite(.serialized, .enabled(if: PCSCFixture.available, "needs pcscd, vsmartcard-vpcd and root (scripts/ensure-deps.sh)"))
 struct CrashThroughPCSCTests {
     /// What the card holds that the clients count.
@@ -24,7 +25,9 @@ struct CrashThroughPCSCTests {
         var socialLeft: Int
         var atc: Int
         var logRecords: Int
-        var description: String { "social \(socialLeft) left, ATC \(atc), \(logRecords) log record(s)" }
+        /// The value of EF05's record 02 in the SSSE, which the updates write.
+        var updated: UInt8
+        var description: String { "social \(socialLeft) left, ATC \(atc), \(logRecords) log record(s), EF05 02 = \(updated)" }
 
         init(_ image: String) throws {
             let state = try CardImageFile(path: image).load()
@@ -38,10 +41,15 @@ struct CrashThroughPCSCTests {
             let log = try #require(state.files.index(ofLabel: "pboc-log"))
             guard case .records(let r)? = state.files[log].ef?.content else { throw FixtureError("no PBOC log in \(image)") }
             logRecords = r.records.count
+            let ef05 = try #require(state.files.index(ofLabel: "ef05"))
+            guard case .records(let e)? = state.files[ef05].ef?.content, let record = e.records.first(where: { $0.first == 0x02 }), record.count == 3 else {
+                throw FixtureError("no EF05 record 02 in \(image)")
+            }
+            updated = record[2]
         }
     }
 
-    enum Operation { case wrongPIN, purchase }
+    enum Operation: Equatable { case wrongPIN, purchase, update(UInt8) }
 
     /// What the clients saw in one round.
     struct Seen {
@@ -49,6 +57,8 @@ struct CrashThroughPCSCTests {
         var lastTriesLeft: Int?
         var purchasesApproved = 0
         var lastATC: Int?
+        /// The value of the last update the card acknowledged.
+        var lastUpdate: UInt8?
         /// The operation under way when the server died (its effect may be in the image or not).
         var inFlight: Operation?
     }
@@ -67,6 +77,25 @@ struct CrashThroughPCSCTests {
         let bankPIN = String(id.dropFirst(11).prefix(6))
         let reader = f.readerName(0)
         let select = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF"
+        // A record update after external authentication with UKSSSE (key 04), the value a parameter.
+        @Sendable func updateScript(_ value: UInt8) throws -> String {
+            let path = (image as NSString).deletingLastPathComponent + "/update-\(value).apdu"
+            let v = String(value, radix: 16, uppercase: true)
+            try """
+                \(select)
+                00 B2 01 2C 12
+                < 01 10 [cardid:16] 90 00
+                00 84 00 00 08
+                < [original:8] 90 00
+                00 84 00 00 08
+                < [random:8] 90 00
+                00 82 00 04 11 ${ea(03, 12, cardid, original, random)}
+                < 90 00
+                00 DC 02 2C 03 02 01 \(v.count == 1 ? "0" + v : v)
+                < 90 00
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
 
         var killedWithWorkDone = 0
         var generator = SystemRandomNumberGenerator()
@@ -83,13 +112,15 @@ struct CrashThroughPCSCTests {
                 var n = round
                 while !stop.load(ordering: .relaxed) {
                     n += 1
-                    let op: Operation = n % 3 == 0 ? .wrongPIN : .purchase
+                    let op: Operation = n % 3 == 0 ? .wrongPIN : n % 3 == 1 ? .purchase : .update(UInt8(truncatingIfNeeded: n))
                     seen.withLock { $0.inFlight = op }
                     let r: (status: Int32, stdout: String, stderr: String)
                     switch op {
                     case .wrongPIN: r = (try? PCSCFixture.sscard(["send", "--reader", reader, select, "0020000003999999"])) ?? (-1, "", "")
                     case .purchase:
                         r = (try? PCSCFixture.sscard(["bank", "purchase", "--reader", reader, "--amount", "0.01"], environment: ["SSCARD_PIN": bankPIN])) ?? (-1, "", "")
+                    case .update(let value):
+                        r = (try? PCSCFixture.sscard(["run", "-q", "--reader", reader, try updateScript(value)])) ?? (-1, "", "")
                     }
                     if r.status != 0 { break }  // the server is gone: this operation is the one in flight
                     seen.withLock { s in
@@ -103,6 +134,8 @@ struct CrashThroughPCSCTests {
                         case .purchase:
                             s.purchasesApproved += 1
                             if let atc = r.stdout.firstRange(of: ", ATC ").map({ Int(r.stdout[$0.upperBound...].prefix { $0.isNumber }) }) { s.lastATC = atc }
+                        case .update(let value):
+                            s.lastUpdate = value
                         }
                     }
                 }
@@ -121,6 +154,9 @@ struct CrashThroughPCSCTests {
             let after = try Counts(image)  // the image loads
             let mayVerify = s.inFlight == .wrongPIN ? 1 : 0
             let mayPurchase = s.inFlight == .purchase ? 1 : 0
+            var updates: Set<UInt8> = [s.lastUpdate ?? before.updated]
+            if case .update(let value)? = s.inFlight { updates.insert(value) }
+            #expect(updates.contains(after.updated), "round \(round): an update the terminal saw was lost: \(s), \(before) → \(after)")
             let used = before.socialLeft - after.socialLeft
             #expect((s.verifiesAnswered...(s.verifiesAnswered + mayVerify)).contains(used), "round \(round): \(s), \(before) → \(after)")
             if let left = s.lastTriesLeft { #expect(after.socialLeft <= left, "round \(round): a try the terminal saw was lost") }
@@ -129,7 +165,7 @@ struct CrashThroughPCSCTests {
             if let atc = s.lastATC { #expect(after.atc >= atc, "round \(round): an ATC the terminal saw was lost") }
             let logged = min(10, before.logRecords + s.purchasesApproved)...min(10, before.logRecords + s.purchasesApproved + mayPurchase)
             #expect(logged.contains(after.logRecords), "round \(round): \(s), \(before) → \(after)")
-            if s.verifiesAnswered + s.purchasesApproved > 0 && s.inFlight != nil { killedWithWorkDone += 1 }
+            if s.verifiesAnswered + s.purchasesApproved > 0 || s.lastUpdate != nil, s.inFlight != nil { killedWithWorkDone += 1 }
         }
         #expect(killedWithWorkDone > 0, "no round was killed in the middle of its work")
     }
