@@ -6,10 +6,12 @@
 # .build-fuzz/crashes/NAME-crash-…; replay it with
 #   SSCARD_FUZZ_TARGET=NAME Fuzz/.build/release/sscard-fuzz FILE
 # and, once fixed, copy it into Fuzz/corpus/NAME/ (make test replays it).
-# `scripts/fuzz.sh --merge` adds what the runs found, minimized, to the
-# committed corpora.
+# `scripts/fuzz.sh --merge` (no SECONDS: no new run) adds what earlier runs
+# found to the committed corpora, only the inputs that reach something the
+# corpus does not (libFuzzer's -merge=1).
 #
-# Usage: scripts/fuzz.sh [--jobs N] [--merge] [SECONDS] [TARGET ...]
+# Usage: scripts/fuzz.sh [--jobs N] [SECONDS] [TARGET ...]
+#        scripts/fuzz.sh --merge [TARGET ...]
 #   SECONDS  per target (default 600); TARGETs default to all of them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,14 +21,19 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --jobs) jobs=$2; shift 2 ;;
         --merge) merge=1; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) break ;;
     esac
 done
-seconds=${1:-600}
-shift || true
+if [ "$merge" -eq 1 ]; then
+    seconds=0
+else
+    seconds=${1:-600}
+    shift || true
+fi
 all=(apdu tlv script card-image profile vpcd fault-plan backoffice-json driver-strings card-runtime)
 targets=("${@:-${all[@]}}")
+targets_to_run=("${targets[@]}")
 for t in "${targets[@]}"; do
     [ -d "$root/Fuzz/corpus/$t" ] || { echo "fuzz.sh: no target $t (the targets: ${all[*]})" >&2; exit 2; }
 done
@@ -66,7 +73,8 @@ run_one() {
 
 failed=0
 pids=()
-for t in "${targets[@]}"; do
+[ "$seconds" -gt 0 ] || targets_to_run=()  # --merge alone: no new run
+for t in "${targets_to_run[@]}"; do
     run_one "$t" &
     pids+=($!)
     if [ ${#pids[@]} -ge "$jobs" ]; then
@@ -78,8 +86,10 @@ for p in "${pids[@]}"; do wait "$p" || failed=1; done
 
 if [ "$merge" -eq 1 ]; then
     for t in "${targets[@]}"; do
+        [ -d "$work/corpus/$t" ] || { echo "$t: no run to merge (.build-fuzz/corpus/$t)"; continue; }
+        before=$(ls "$root/Fuzz/corpus/$t" | wc -l)
         SSCARD_FUZZ_TARGET=$t "$fuzzer" -merge=1 "$root/Fuzz/corpus/$t" "$work/corpus/$t" > "$work/logs/$t-merge.log" 2>&1
-        echo "$t: $(ls "$root/Fuzz/corpus/$t" | wc -l) inputs in Fuzz/corpus/$t"
+        echo "$t: $before → $(ls "$root/Fuzz/corpus/$t" | wc -l) inputs in Fuzz/corpus/$t"
     done
 fi
 exit "$failed"

@@ -66,10 +66,12 @@ public struct FSIFields: Sendable {
     public func optionalMoney(_ key: String) throws(FSIFieldError) -> Money? {
         guard let v = value(key) else { return nil }
         guard let text = v.scalarText else { throw FSIFieldError(path: name(key), reason: "must be an amount") }
-        guard let d = Decimals(text, maxFraction: 12) else { throw FSIFieldError(path: name(key), reason: "\"\(text)\" is not an amount") }
-        guard d.scaled >= 0 else { throw FSIFieldError(path: name(key), reason: "must not be negative") }
-        guard let m = Money(yuan: text) else { throw FSIFieldError(path: name(key), reason: "has more than two decimals") }
-        guard m.fen <= 100_000_000_00 else { throw FSIFieldError(path: name(key), reason: "exceeds 100000000.00") }
+        guard Decimals.isNumber(text) else { throw FSIFieldError(path: name(key), reason: "\"\(text)\" is not an amount") }
+        guard !text.hasPrefix("-") else { throw FSIFieldError(path: name(key), reason: "must not be negative") }
+        if let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].count > 2 {
+            throw FSIFieldError(path: name(key), reason: "has more than two decimals")
+        }
+        guard let m = Money(yuan: text), m.fen <= 100_000_000_00 else { throw FSIFieldError(path: name(key), reason: "exceeds 100000000.00") }
         return m
     }
 
@@ -77,6 +79,8 @@ public struct FSIFields: Sendable {
     public func decimal(_ key: String, decimals: Int) throws(FSIFieldError) -> Decimals {
         guard let v = value(key) else { throw FSIFieldError(path: name(key), reason: "is mandatory") }
         guard let text = v.scalarText, let d = Decimals(text, maxFraction: decimals) else {
+            let places = v.scalarText.flatMap { t in Decimals.isNumber(t) ? t.split(separator: ".").dropFirst().first?.count ?? 0 : nil }
+            if let places, places <= decimals { throw FSIFieldError(path: name(key), reason: "is too large") }
             throw FSIFieldError(path: name(key), reason: "must be a number with at most \(decimals) decimals")
         }
         guard d.scaled >= 0 else { throw FSIFieldError(path: name(key), reason: "must not be negative") }
@@ -125,6 +129,7 @@ extension FeeLine {
         let quantity = try f.decimal("cnt", decimals: 4)
         let price = try f.decimal("pric", decimals: 6)
         let product = FeeLine.amount(price: price, quantity: quantity)
+        guard product.fen != Int.max else { throw FSIFieldError(path: f.name("pric"), reason: "pric × cnt is too large") }
         guard abs(product.fen - amount.fen) <= 1 else {
             throw FSIFieldError(
                 path: f.name("det_item_fee_sumamt"), reason: "\(amount) is not pric × cnt (\(product))")

@@ -77,7 +77,9 @@ public struct Decimals: Hashable, Sendable, CustomStringConvertible {
     public var scaled: Int
     public var fraction: Int
 
-    /// Parses `[-]digits[.digits]` with at most `maxFraction` decimals.
+    /// Parses `[-]digits[.digits]` with at most `maxFraction` decimals;
+    /// `nil` also for a value whose scaled integer would not fit in an `Int`
+    /// (the text comes from requests and files: it must not trap).
     public init?(_ text: String, maxFraction: Int) {
         var bytes = Array(text.utf8)
         var negative = false
@@ -94,14 +96,18 @@ public struct Decimals: Hashable, Sendable, CustomStringConvertible {
                 continue
             }
             guard (0x30...0x39).contains(b) else { return nil }
-            value = value * 10 + Int(b - 0x30)
+            value = value * 10 + Int(b - 0x30)  // at most 18 digits: no overflow
             if frac >= 0 { frac += 1 }
         }
         // "12." and ".5" are not numbers the platform writes.
         if frac == 0 || bytes.first == UInt8(ascii: ".") { return nil }
         frac = max(frac, 0)
         guard frac <= maxFraction else { return nil }
-        for _ in frac..<maxFraction { value *= 10 }
+        for _ in frac..<maxFraction {
+            let (next, overflow) = value.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            value = next
+        }
         scaled = negative ? -value : value
         fraction = maxFraction
     }
@@ -109,6 +115,16 @@ public struct Decimals: Hashable, Sendable, CustomStringConvertible {
     public init(scaled: Int, fraction: Int) {
         self.scaled = scaled
         self.fraction = fraction
+    }
+
+    /// Whether `text` is written as a number (`[-]digits[.digits]`), however
+    /// large or however many decimals: to tell "too large" and "too many
+    /// decimals" from "not a number" in messages.
+    public static func isNumber(_ text: String) -> Bool {
+        var t = Substring(text)
+        if t.first == "-" { t = t.dropFirst() }
+        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
     }
 
     /// The shortest text of the value: `12.9`, `2`, `0.0005`, `-1.5`.

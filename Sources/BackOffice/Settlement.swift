@@ -93,7 +93,22 @@ extension FeeLine {
     /// A line's amount: the price (6 decimals) times the count (4 decimals), rounded to the fen.
     public static func amount(price: Decimals, quantity: Decimals) -> Money {
         let p = price.scaled * Self.power(6 - price.fraction), q = quantity.scaled * Self.power(4 - quantity.fraction)
-        return Money(fen: Ratio.roundedDivide(p * q, by: 10_000 * 10_000))
+        return fen(ofPrice: p, times: q)
+    }
+
+    /// A 6-decimal price times a 4-decimal count, rounded to the fen. The
+    /// product is taken in 128 bits (a request's price and count are each
+    /// in range, their product need not be) and an amount past what an
+    /// `Int` holds comes out as the largest one: far above every limit the
+    /// callers check, so it is refused there rather than trapping here.
+    static func fen(ofPrice p: Int, times q: Int) -> Money {
+        let scale = Int128(10_000 * 10_000)
+        let product = Int128(p) * Int128(q)
+        var fen = product / scale
+        let rest = product % scale
+        if 2 * rest.magnitude >= UInt128(scale) { fen += product < 0 ? -1 : 1 }
+        guard let exact = Int(exactly: fen) else { return Money(fen: fen < 0 ? Int.min : Int.max) }
+        return Money(fen: exact)
     }
 
     static func power(_ n: Int) -> Int { n <= 0 ? 1 : (1...n).reduce(1) { r, _ in r * 10 } }
@@ -245,8 +260,7 @@ public enum SettlementEngine {
         var memo = item == nil ? (line.declaredClass == nil ? "not in the catalogue" : "not in the catalogue; class as declared") : ""
         if itemClass != .classC, let cap = item?.priceCap, line.price.scaled > cap.scaled {
             // (price − cap) × quantity, in fen: 6-decimal price × 4-decimal count.
-            let excess = (line.price.scaled - cap.scaled) * line.quantity.scaled
-            overLimit = min(Money(fen: Ratio.roundedDivide(excess, by: 10_000 * 10_000)), remaining)
+            overLimit = min(FeeLine.fen(ofPrice: line.price.scaled - cap.scaled, times: line.quantity.scaled), remaining)
             remaining -= overLimit
             memo = "price above the cap"
         }

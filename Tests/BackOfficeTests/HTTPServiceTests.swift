@@ -104,6 +104,17 @@ import Testing
         #expect(try s.post(c, "1101", #"{"data":{"mdtrt_cert_type":3,"mdtrt_cert_no":"x"}}"#).errorMessage.hasPrefix("input.data.mdtrt_cert_type: \"3\" is not one of"))
         #expect(try s.post(c, "2102", s.drugs("default", amount: "8.001")).errorMessage.contains("more than two decimals"))
         #expect(try s.post(c, "2102", s.drugs("default", amount: "-8.00")).errorMessage.contains("must not be negative"))
+        // Found by the fuzz target of the reader driver's pPayInfo, which parses
+        // amounts the same way: an amount of eight or more digits overflowed
+        // while it was scaled, and the trap took the whole server down.
+        #expect(try s.post(c, "2102", s.drugs("default", amount: "123456789")).errorMessage.contains("exceeds 100000000.00"))
+        #expect(try s.post(c, "2102", s.drugs("default", amount: "999999999999999999")).errorMessage.contains("exceeds 100000000.00"))
+        func line(cnt: String, pric: String) -> String {
+            s.drugs("default", amount: "8.00").replacingOccurrences(of: #""cnt":"1","pric":"8.00""#, with: #""cnt":"\#(cnt)","pric":"\#(pric)""#)
+        }
+        #expect(line(cnt: "2", pric: "4") != s.drugs("default", amount: "8.00"))
+        #expect(try s.post(c, "2102", line(cnt: "1", pric: "99999999999999999")).errorMessage.hasSuffix("pric: is too large"))
+        #expect(try s.post(c, "2102", line(cnt: "99999999", pric: "99999999999")).errorMessage.hasSuffix("pric: pric × cnt is too large"))
         #expect(try s.post(c, "1101", #"{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"000"}}"#).errorMessage.contains("no insured person"))
         let big = try c.post(Self.path, json: [UInt8](repeating: 0x20, count: InsuranceCentre.maximumBody + 10))
         #expect(big.status == 413)
