@@ -48,8 +48,6 @@ public struct FaultInjector {
     var generators: [SplitMix64]
     /// An answer held back behind a `61xx` the fault made up: data and status word.
     var held: (data: [UInt8], status: [UInt8])?
-    /// Whether any rule matches by application (the card's DFs are looked at only then).
-    let needsApplication: Bool
     /// Commands seen.
     public private(set) var commands = 0
     /// Told of every fault that fires.
@@ -64,7 +62,6 @@ public struct FaultInjector {
         generators = plan.rules.map {
             if case .chance(_, let seed) = $0.trigger { SplitMix64(seed: seed ^ UInt64($0.line)) } else { SplitMix64(seed: 0) }
         }
-        needsApplication = plan.rules.contains { $0.match.application != nil }
     }
 
     /// Sends `command` to `card` through the plan.
@@ -105,15 +102,15 @@ public struct FaultInjector {
 
     /// The rules that fire for `command`, in plan order (every matching rule counts its match).
     mutating func firing(_ command: [UInt8], _ card: VirtualCard) -> [Int] {
-        var application: Set<FaultApplication>? = nil
+        var names: [[UInt8]]? = nil  // the card's DF names, looked up once and only when a rule asks
         var fired: [Int] = []
         for (i, rule) in plan.rules.enumerated() {
             let m = rule.match
             if let ins = m.ins, command.count < 2 || command[1] != ins { continue }
             if !m.prefix.isEmpty && !command.starts(with: m.prefix) { continue }
             if let want = m.application {
-                if application == nil { application = Self.applications(card) }
-                if !Self.holds(want, application!, card) { continue }
+                if names == nil { names = card.currentDFNames }
+                if !Self.holds(want, names!, card) { continue }
             }
             matches[i] += 1
             let n = matches[i]
@@ -129,25 +126,17 @@ public struct FaultInjector {
         return fired
     }
 
-    /// The applications the card's current DF lies in.
-    static func applications(_ card: VirtualCard) -> Set<FaultApplication> {
-        let names = card.currentDFNames
-        var found: Set<FaultApplication> = []
-        for name in names {
-            if SocialSecurityAlgorithm.allCases.contains(where: { SocialSecurity.environmentName($0) == name })
-                || name.starts(with: SocialSecurity.rid)
-            {
-                found.insert(.social)
+    /// Whether the card's current DF (its DF names from there up: `names`) lies in `want`.
+    static func holds(_ want: FaultApplication, _ names: [[UInt8]], _ card: VirtualCard) -> Bool {
+        switch want {
+        case .social:
+            names.contains { name in
+                SocialSecurityAlgorithm.allCases.contains { SocialSecurity.environmentName($0) == name } || name.starts(with: SocialSecurity.rid)
             }
-            if name == PBOC.pseName || PBOC.knownAIDs.contains(where: { name.starts(with: $0) }) { found.insert(.bank) }
+        case .bank: names.contains { name in name == PBOC.pseName || PBOC.knownAIDs.contains { name.starts(with: $0) } }
+        case .masterFile: names.isEmpty || card.session.currentDF == FileSystem.mf
+        case .named(let prefix): names.contains { $0.starts(with: prefix) }
         }
-        if names.isEmpty || card.session.currentDF == FileSystem.mf { found.insert(.masterFile) }
-        return found
-    }
-
-    static func holds(_ want: FaultApplication, _ found: Set<FaultApplication>, _ card: VirtualCard) -> Bool {
-        if case .named(let prefix) = want { return card.currentDFNames.contains { $0.starts(with: prefix) } }
-        return found.contains(want)
     }
 
     /// GET RESPONSE after a made-up `61xx`: the held answer, as Le asks.
