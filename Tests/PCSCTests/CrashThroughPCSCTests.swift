@@ -110,9 +110,16 @@ struct CrashThroughPCSCTests {
             let done = DispatchSemaphore(value: 0)
             let client = Thread {
                 var n = round
+                var wrongPINs = 0
                 while !stop.load(ordering: .relaxed) {
                     n += 1
-                    let op: Operation = n % 3 == 0 ? .wrongPIN : n % 3 == 1 ? .purchase : .update(UInt8(truncatingIfNeeded: n))
+                    // At most 10 wrong PINs a round: the PIN (15 tries) must not block
+                    // before the right one gives the tries back between rounds.
+                    var op: Operation = n % 3 == 0 ? .wrongPIN : n % 3 == 1 ? .purchase : .update(UInt8(truncatingIfNeeded: n))
+                    if op == .wrongPIN {
+                        wrongPINs += 1
+                        if wrongPINs > 10 { op = .purchase }
+                    }
                     seen.withLock { $0.inFlight = op }
                     let r: (status: Int32, stdout: String, stderr: String)
                     switch op {
