@@ -177,10 +177,12 @@ struct Run: ParsableCommand {
                     writeAll(2, "\u{1B}[2K\r[\(results.count(where: { $0 != nil }))/\(results.count)] \(scripts[printed].name)")
                 }
             }
+            // The fault plan is read once, not again for each script's card.
+            let faults = try source.faultPlan()
             if jobs == 1 {
-                let shared = source.isShared ? try source.makeTransport() : nil
+                let shared = source.isShared ? try source.spec.makeTransport(faults: faults) : nil
                 for (i, script) in scripts.enumerated() {
-                    let transport = try shared ?? source.makeTransport(profile: script.cardProfile)
+                    let transport = try shared ?? source.spec.makeTransport(profile: script.cardProfile, faults: faults)
                     (results[i], traces[i]) = Self.run(script, transport, autoResponse: autoResponse, tracing: trace != nil)
                     flush()
                 }
@@ -188,7 +190,6 @@ struct Run: ParsableCommand {
                 let state = Mutex<(results: [ScriptResult?], traces: [String], failure: CLIError?)>((results, traces, nil))
                 let next = Atomic<Int>(0)
                 let (profile, seed, autoResponse, tracing) = (source.profile, source.seed, autoResponse, trace != nil)
-                let faults = try source.faultPlan()
                 let all = scripts
                 DispatchQueue.concurrentPerform(iterations: jobs) { _ in
                     while true {
